@@ -1,0 +1,131 @@
+# ctrwatch — one entry point: build, test, install, run.
+#
+#   make                 build every program into build/bin/
+#   make test            install missing packages, build, run every suite (plain and sanitized)
+#   make run             install missing packages, build, and start ctrwatch on this host
+#   make install         programs, scripts and man pages under $(DESTDIR)$(prefix)
+#   make SAN=1           an AddressSanitizer + UndefinedBehaviorSanitizer build in build/san/
+#   make V=1             show full commands
+
+VERSION := 0.1.0
+
+prefix ?= /usr/local
+bindir ?= $(prefix)/bin
+sbindir ?= $(prefix)/sbin
+mandir ?= $(prefix)/share/man
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Icommon -Ibpf -I$(BUILD)/gen \
+	-DCTRWATCH_VERSION='"$(VERSION)"' $(CFLAGS) $(SANFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+
+# One folder a program; each program's extra libraries.
+PROGS := $(notdir $(wildcard cmd/*))
+LDLIBS_cgtap := -lbpf -lelf -lz
+LDLIBS_ctrenrich := -lcurl
+
+COMMON_SRCS := $(wildcard common/*.c)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
+BINS := $(PROGS:%=$(BUILD)/bin/%)
+
+ifeq ($(V),1)
+Q :=
+msg := @true
+else
+Q := @
+msg = @printf '  %-8s %s\n'
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.PHONY: all clean test unit install uninstall run
+
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	$(msg) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# A program: its folder's objects plus common/, and its BPF skeleton when bpf/<prog>.bpf.c exists.
+define PROG_template
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard cmd/$(1)/*.c))
+$(BUILD)/bin/$(1): $$($(1)_OBJS) $(COMMON_OBJS)
+	$$(msg) LINK $$@
+	@mkdir -p $$(@D)
+	$(Q)$$(CC) $(ALL_LDFLAGS) -o $$@ $$^ $$(LDLIBS_$(1))
+ifneq ($$(wildcard bpf/$(1).bpf.c),)
+$$($(1)_OBJS): $(BUILD)/gen/$(1).skel.h
+endif
+endef
+$(foreach p,$(PROGS),$(eval $(call PROG_template,$(p))))
+
+# BPF: vmlinux.h from the running kernel's BTF, the object, then the libbpf skeleton.
+$(BUILD)/gen/vmlinux.h:
+	$(msg) GEN $@
+	@mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/gen/%.bpf.o: bpf/%.bpf.c bpf/%.h $(BUILD)/gen/vmlinux.h
+	$(msg) BPF $@
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -I$(BUILD)/gen -Ibpf -c $< -o $@
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
+	$(msg) SKEL $@
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# Unit tests for common/: one binary a file in tests/unit/.
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(COMMON_OBJS)
+	$(msg) LINK $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+unit: $(UNIT_BINS)
+
+test:
+	$(Q)scripts/install-deps test
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory SAN=1 all unit
+	$(Q)tests/run
+
+run:
+	$(Q)scripts/install-deps build
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)PATH="$(CURDIR)/$(BUILD)/bin:$$PATH" scripts/ctrwatch $(ARGS)
+
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
+	install -d $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(mandir)/man8
+	for p in $(PROGS); do \
+		case $$p in cgtap) d=$(sbindir);; *) d=$(bindir);; esac; \
+		install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$$d/$$p; done
+	if [ -f scripts/ctrwatch ]; then install -m 755 scripts/ctrwatch $(DESTDIR)$(sbindir)/ctrwatch; fi
+	for m in man/*.[178]; do \
+		install -m 644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(bindir)/$$p $(DESTDIR)$(sbindir)/$$p; done
+	rm -f $(DESTDIR)$(sbindir)/ctrwatch
+	for m in man/*.[178]; do rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$${m##*/}; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,74 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "out.h"
+
+void cli_version(void)
+{
+	printf("%s (ctrwatch) %s\n", prog_name, CTRWATCH_VERSION);
+	exit(out_close(EXIT_OK));
+}
+
+void cli_help(const char *text)
+{
+	fputs(text, stdout);
+	exit(out_close(EXIT_OK));
+}
+
+void cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog_name);
+	exit(EXIT_USAGE);
+}
+
+unsigned long long cli_number(const char *opt, const char *arg, unsigned long long min,
+			      unsigned long long max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!arg || !*arg || arg[0] == '-')
+		cli_usage_error("%s: '%s' is not a number", opt, arg ? arg : "");
+	v = strtoull(arg, &end, 10);
+	if (errno || *end)
+		cli_usage_error("%s: '%s' is not a number", opt, arg);
+	if (v < min || v > max)
+		cli_usage_error("%s: %llu is out of range (%llu to %llu)", opt, v, min, max);
+	return v;
+}
+
+unsigned long long cli_duration_ms(const char *opt, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	if (!arg || !*arg || arg[0] == '-')
+		cli_usage_error("%s: '%s' is not a duration", opt, arg ? arg : "");
+	v = strtod(arg, &end);
+	if (errno || end == arg)
+		cli_usage_error("%s: '%s' is not a duration", opt, arg);
+	if (!strcmp(end, "ms"))
+		;
+	else if (!strcmp(end, "s") || !*end)
+		v *= 1000;
+	else if (!strcmp(end, "m"))
+		v *= 60000;
+	else
+		cli_usage_error("%s: '%s' is not a duration (use ms, s or m)", opt, arg);
+	if (v < 0 || v > 86400000.0 * 365)
+		cli_usage_error("%s: '%s' is out of range", opt, arg);
+	return (unsigned long long)v;
+}

@@ -1,0 +1,30 @@
+/* Command-line conventions shared by every program. */
+#ifndef CTRWATCH_CLI_H
+#define CTRWATCH_CLI_H
+
+#ifndef CTRWATCH_VERSION
+#define CTRWATCH_VERSION "0.0.0"
+#endif
+
+/* Long-only option values start here, clear of every short option character. */
+#define CLI_OPT_BASE 0x100
+
+/* Print "prog (ctrwatch) VERSION" on stdout and exit 0. */
+void cli_version(void) __attribute__((noreturn));
+
+/* Print "prog: message" and "Try 'prog --help'." on stderr, and exit 2. */
+void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Print the usage text on stdout and exit 0. */
+void cli_help(const char *text) __attribute__((noreturn));
+
+/*
+ * Parse a whole decimal number in [min, max] for option `opt`; a usage error (exit 2) otherwise.
+ */
+unsigned long long cli_number(const char *opt, const char *arg, unsigned long long min,
+			      unsigned long long max);
+
+/* Parse a duration such as "250ms", "2s", "1.5s" or "3" (seconds) into milliseconds. */
+unsigned long long cli_duration_ms(const char *opt, const char *arg);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * Reading one record: a flat JSON object on one line (DESIGN.md, ctr-records(7)).
+ *
+ * rec_parse() checks the line strictly and keeps jsmn tokens that point into it; nothing is
+ * copied or allocated per record (the token array is grown once and reused). Values are then
+ * reached by key and read with typed getters; members can be copied verbatim for pass-through.
+ */
+#ifndef CTRWATCH_REC_H
+#define CTRWATCH_REC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jsonw.h"
+
+enum rec_type {
+	REC_STRING,
+	REC_NUMBER,
+	REC_BOOL,
+	REC_NULL,
+};
+
+struct rec_tok; /* jsmn's token, kept out of the callers' sight */
+
+struct rec {
+	const char *line;
+	size_t len;
+	struct rec_tok *tok;
+	unsigned ntok, cap;
+	unsigned nfields;
+	int event; /* value index of "event" */
+	int ts;    /* value index of "ts" */
+};
+
+/* An empty record whose token array grows on demand. */
+void rec_init(struct rec *r);
+void rec_free(struct rec *r);
+
+/*
+ * Parse line[0, len) as a record. 0 on success; -1 with *err set to a static message naming
+ * the problem (invalid JSON, a NUL byte, invalid UTF-8, nesting, a missing or mistyped "event"
+ * or "ts") otherwise.
+ */
+int rec_parse(struct rec *r, const char *line, size_t len, const char **err);
+
+/* Number of members; the value index of member i is i (keys and values are paired). */
+static inline unsigned rec_nfields(const struct rec *r)
+{
+	return r->nfields;
+}
+
+/* Value index of key (first occurrence), or -1. */
+int rec_find(const struct rec *r, const char *key);
+
+/* True when member i's key equals key. */
+bool rec_key_is(const struct rec *r, int i, const char *key);
+
+/* Member i's key as raw text (no quotes, may hold escapes). */
+const char *rec_key(const struct rec *r, int i, size_t *len);
+
+enum rec_type rec_type(const struct rec *r, int i);
+
+/* Value i as its JSON text, quotes included for strings. */
+const char *rec_raw(const struct rec *r, int i, size_t *len);
+
+/* Member i as its JSON text: `"key":value`. */
+const char *rec_member(const struct rec *r, int i, size_t *len);
+
+/*
+ * Unescape string value i into buf (NUL-terminated, cut to cap - 1 bytes); returns the full
+ * length, as snprintf does. -1 when value i is not a string.
+ */
+long rec_str(const struct rec *r, int i, char *buf, size_t cap);
+
+/* True when value i is a string equal to s. */
+bool rec_str_eq(const struct rec *r, int i, const char *s);
+
+/* Integer getters: 0, or -1 when value i is not an integer in range. */
+int rec_u64(const struct rec *r, int i, uint64_t *out);
+int rec_i64(const struct rec *r, int i, int64_t *out);
+int rec_bool(const struct rec *r, int i, bool *out);
+
+/* Shorthands by key: -1 when missing or of another type. */
+long rec_get_str(const struct rec *r, const char *key, char *buf, size_t cap);
+int rec_get_u64(const struct rec *r, const char *key, uint64_t *out);
+
+/* Copy every member whose key is not in skip (NULL-terminated, may be NULL), in order. */
+void rec_copy_fields(const struct rec *r, struct jsonw *w, const char *const *skip);
+
+#endif

@@ -1,0 +1,18 @@
+/* UTF-8 validation, shared by the JSON reader and writer. */
+#ifndef CTRWATCH_UTF8_H
+#define CTRWATCH_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Length (2 to 4) of the valid UTF-8 sequence that starts at s (whose first byte is >= 0x80),
+ * or 0 when it is not valid: a stray continuation byte, an overlong form, a surrogate, a code
+ * point above U+10FFFF, or a sequence cut by the end of the buffer.
+ */
+size_t utf8_valid_len(const char *s, size_t avail);
+
+/* Decode the valid sequence of length n at s (as returned by utf8_valid_len). */
+uint32_t utf8_decode(const char *s, size_t n);
+
+#endif

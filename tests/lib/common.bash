@@ -1,0 +1,40 @@
+# Loaded by every suite (load lib/common): a hermetic PATH with the build first, LC_ALL=C, and
+# the helpers every suite shares.
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+BIN=${CTRWATCH_BIN:-$ROOT/build/bin}
+FIX=$ROOT/tests/fixtures
+export PATH="$BIN:$ROOT/scripts:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+export LC_ALL=C
+unset NO_COLOR
+
+load /usr/lib/bats/bats-support/load.bash
+load /usr/lib/bats/bats-assert/load.bash
+
+# Root-only tests skip outside CI with a reason; in CI (CI=true) they must run, so they fail.
+require_root() {
+	[ "$(id -u)" -eq 0 ] && return 0
+	if [ "${CI:-}" = true ]; then
+		fail "this test needs root, and CI runs as root"
+	fi
+	skip "needs root"
+}
+
+# Like require_root, for a command the suite needs (installed by scripts/install-deps test).
+require_cmd() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ "${CI:-}" = true ]; then
+		fail "'$1' is missing: scripts/install-deps test installs it"
+	fi
+	skip "'$1' is not installed (scripts/install-deps test)"
+}
+
+# Count the lines of $output that parse as JSON with jq; fails on the first that does not.
+assert_all_json() {
+	local n=0 line
+	while IFS= read -r line; do
+		printf '%s\n' "$line" | jq -e . >/dev/null 2>&1 || fail "not JSON: $line"
+		n=$((n + 1))
+	done <<<"$output"
+	[ "$n" -gt 0 ] || fail "no output"
+}
