@@ -32,6 +32,12 @@ void cli_usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+void cli_try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog_name);
+	exit(EXIT_USAGE);
+}
+
 unsigned long long cli_number(const char *opt, const char *arg, unsigned long long min,
 			      unsigned long long max)
 {

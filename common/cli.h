@@ -15,6 +15,12 @@ void cli_version(void) __attribute__((noreturn));
 /* Print "prog: message" and "Try 'prog --help'." on stderr, and exit 2. */
 void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/*
+ * After getopt_long has printed its own complaint (unknown option, missing argument): print
+ * "Try 'prog --help'." on stderr and exit 2.
+ */
+void cli_try_help(void) __attribute__((noreturn));
+
 /* Print the usage text on stdout and exit 0. */
 void cli_help(const char *text) __attribute__((noreturn));
 
