@@ -8,6 +8,8 @@ export PATH="$BIN:$ROOT/scripts:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 export LC_ALL=C
 unset NO_COLOR
 
+bats_require_minimum_version 1.5.0
+
 load /usr/lib/bats/bats-support/load.bash
 load /usr/lib/bats/bats-assert/load.bash
 
