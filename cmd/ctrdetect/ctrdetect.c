@@ -1,0 +1,258 @@
+/*
+ * ctrdetect: keep the cgroup records that are container roots, as container records.
+ *
+ *   cgtap --scan | ctrdetect | ctrenrich | ctrfmt
+ *
+ * A pure function of its input: cgroup_mkdir -> container_create, cgroup_exists ->
+ * existing_container, cgroup_rmdir -> container_remove, once per container lifetime however
+ * many hierarchies report it; lost records pass through; everything else is dropped.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "cli.h"
+#include "filter.h"
+#include "jsonw.h"
+#include "line.h"
+#include "log.h"
+#include "out.h"
+#include "rec.h"
+#include "table.h"
+
+#define MAX_CONTAINERS_DEFAULT 65536
+
+static const char usage[] =
+	"Usage: ctrdetect [OPTION]... [FILE]...\n"
+	"Keep the cgroup records that are container roots (from cgtap), as container records.\n"
+	"With no FILE, or when FILE is -, read standard input.\n"
+	"\n"
+	"  -a, --all               pass every record through; mark the ones inside containers\n"
+	"                          with runtime, container_id and container_root\n"
+	"  -n, --max-containers N  remember at most N containers (default 65536)\n"
+	"      --strict            stop at the first bad line, with exit status 65\n"
+	"  -h, --help              display this help and exit\n"
+	"      --version           output version information and exit\n"
+	"\n"
+	"Exit status: 0 done, 1 failure, 2 usage error, 65 bad input under --strict.\n"
+	"Full documentation: man ctrdetect; the record contract: man 7 ctr-records.\n";
+
+enum kind {
+	K_MKDIR,
+	K_RMDIR,
+	K_EXISTS,
+	K_LOST,
+	K_OTHER,
+};
+
+struct detect {
+	bool all;
+	struct ctr_table *table;
+	struct jsonw w;
+	unsigned long evictions; /* live containers forgotten because the table was full */
+	char *path; /* unescaped path of the current record */
+	size_t path_cap;
+};
+
+/* Fields ctrdetect writes itself; an upstream copy of them is replaced, not repeated. */
+static const char *const own_fields[] = {
+	"event", "runtime", "container_id", "ctime", "container_root", NULL,
+};
+
+static enum kind kind_of(const struct rec *r)
+{
+	if (rec_str_eq(r, r->event, "cgroup_mkdir"))
+		return K_MKDIR;
+	if (rec_str_eq(r, r->event, "cgroup_rmdir"))
+		return K_RMDIR;
+	if (rec_str_eq(r, r->event, "cgroup_exists"))
+		return K_EXISTS;
+	if (rec_str_eq(r, r->event, "lost"))
+		return K_LOST;
+	return K_OTHER;
+}
+
+static void pass_through(const struct rec *r)
+{
+	fwrite_unlocked(r->line, 1, r->len, stdout);
+	putc_unlocked('\n', stdout);
+}
+
+static void emit(struct detect *d, const struct rec *r, const char *event,
+		 const struct cgroup_class *c, bool has_ctime, int64_t ctime)
+{
+	jsonw_obj_open(&d->w, NULL);
+	jsonw_str(&d->w, "event", event);
+	rec_copy_fields(r, &d->w, own_fields);
+	jsonw_str(&d->w, "runtime", c->runtime);
+	jsonw_strn(&d->w, "container_id", c->id, c->id_len);
+	if (has_ctime)
+		jsonw_i64(&d->w, "ctime", ctime);
+	jsonw_obj_close(&d->w);
+}
+
+/* --all: the record as it came, plus what ctrdetect knows of it. */
+static void emit_marked(struct detect *d, const struct rec *r, const struct cgroup_class *c)
+{
+	jsonw_obj_open(&d->w, NULL);
+	rec_copy_fields(r, &d->w, own_fields + 1);
+	jsonw_str(&d->w, "runtime", c->runtime);
+	jsonw_strn(&d->w, "container_id", c->id, c->id_len);
+	jsonw_bool(&d->w, "container_root", c->root);
+	jsonw_obj_close(&d->w);
+}
+
+static struct ctr_entry *remember(struct detect *d, const struct cgroup_class *c)
+{
+	const char *evicted;
+	struct ctr_entry *e = ctr_table__put(d->table, c->id, c->id_len, &evicted);
+
+	if (!e)
+		die("out of memory");
+	/* Say it at the first eviction, then at every power of two: never a flood. */
+	if (evicted)
+		d->evictions++;
+	if (evicted && !(d->evictions & (d->evictions - 1))) {
+		char q[300];
+
+		warn("container table full (%zu entries): forgetting live container '%s' "
+		     "(%lu forgotten so far)",
+		     ctr_table__count(d->table), log_quote(q, sizeof(q), evicted, strlen(evicted)),
+		     d->evictions);
+	}
+	return e;
+}
+
+static int on_record(struct rec *r, void *ctx, const char **err)
+{
+	struct detect *d = ctx;
+	enum kind k = kind_of(r);
+	struct cgroup_class c;
+	struct ctr_entry *e;
+	int64_t ctime = 0;
+	long plen;
+	int i;
+
+	if (k == K_LOST || (k == K_OTHER && d->all)) {
+		pass_through(r);
+		return 0;
+	}
+	if (k == K_OTHER)
+		return 0;
+
+	i = rec_find(r, "path");
+	if (i < 0) {
+		*err = "missing field \"path\"";
+		return -1;
+	}
+	plen = rec_str(r, i, d->path, d->path_cap);
+	if (plen < 0) {
+		*err = "field \"path\" is not a string";
+		return -1;
+	}
+	if (k == K_EXISTS) {
+		i = rec_find(r, "ctime");
+		if (i < 0) {
+			*err = "missing field \"ctime\"";
+			return -1;
+		}
+		if (rec_i64(r, i, &ctime) < 0) {
+			*err = "field \"ctime\" is not an integer";
+			return -1;
+		}
+	} else if (k == K_MKDIR) {
+		rec_i64(r, r->ts, &ctime); /* checked by rec_parse */
+	}
+
+	if (!cgroup_classify(d->path, (size_t)plen, &c)) {
+		if (d->all)
+			pass_through(r);
+		return 0;
+	}
+	if (d->all) {
+		emit_marked(d, r, &c);
+		return 0;
+	}
+	if (!c.root)
+		return 0; /* a sub-cgroup inside a container: not a lifetime event */
+
+	e = ctr_table__get(d->table, c.id, c.id_len);
+	if (k == K_RMDIR) {
+		bool known = e && e->state == CTR_LIVE;
+
+		if (e && e->state == CTR_GONE)
+			return 0; /* already reported from another hierarchy */
+		if (!e)
+			e = remember(d, &c);
+		e->state = CTR_GONE;
+		ctr_table__touch(d->table, e);
+		emit(d, r, "container_remove", &c, known, e->ctime);
+		return 0;
+	}
+	if (e && e->state == CTR_LIVE)
+		return 0; /* seen already: another hierarchy, or both the scan and the mkdir */
+	if (!e)
+		e = remember(d, &c);
+	e->state = CTR_LIVE;
+	e->ctime = ctime;
+	ctr_table__touch(d->table, e);
+	emit(d, r, k == K_MKDIR ? "container_create" : "existing_container", &c, true, ctime);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_STRICT = CLI_OPT_BASE, OPT_VERSION };
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"max-containers", required_argument, NULL, 'n'},
+		{"strict", no_argument, NULL, OPT_STRICT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{0},
+	};
+	struct detect d = {0};
+	struct filter f = {.on_record = on_record, .ctx = &d};
+	size_t max_containers = MAX_CONTAINERS_DEFAULT;
+	int opt, status;
+
+	/* 1. Arguments. */
+	prog_name = "ctrdetect";
+	out_init();
+	while ((opt = getopt_long(argc, argv, "an:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			d.all = true;
+			break;
+		case 'n':
+			max_containers = cli_number("--max-containers", optarg, 1, 1u << 24);
+			break;
+		case OPT_STRICT:
+			f.strict = true;
+			break;
+		case 'h':
+			cli_help(usage);
+		case OPT_VERSION:
+			cli_version();
+		default:
+			cli_try_help();
+		}
+	}
+
+	/* 2. State: the container table and a path buffer as long as the longest line. */
+	d.table = ctr_table__new(max_containers);
+	d.path_cap = LINE_MAX_DEFAULT + 1;
+	d.path = malloc(d.path_cap);
+	if (!d.table || !d.path)
+		die("out of memory");
+	jsonw_init(&d.w, stdout);
+
+	/* 3. Filter every input. */
+	status = filter_run(&f, argc - optind, argv + optind);
+
+	ctr_table__free(d.table);
+	free(d.path);
+	return out_close(status);
+}
