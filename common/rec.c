@@ -181,7 +181,10 @@ int rec_parse(struct rec *r, const char *line, size_t len, const char **err)
 		return -1;
 	}
 	if (n != 1 + 2 * o->size) {
-		*err = "nested object or array (records are flat)";
+		*err = "invalid JSON";
+		for (int k = 1; k < n; k++)
+			if (TOK(r, k)->type == JSMN_OBJECT || TOK(r, k)->type == JSMN_ARRAY)
+				*err = "nested object or array (records are flat)";
 		return -1;
 	}
 	r->ntok = (unsigned)n;

@@ -1,0 +1,211 @@
+/* Unit tests for common/: the JSON writer's escaping rule, the record reader, the line reader. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jsonw.h"
+#include "line.h"
+#include "log.h"
+#include "rec.h"
+#include "utf8.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                 \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                             \
+			failures++;                                                 \
+		}                                                                   \
+	} while (0)
+
+/* Escape s[0, n) as a JSON string body and compare with want. */
+static void check_escape(const char *s, size_t n, const char *want, int line)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	jsonw_escape(f, s, n);
+	fclose(f);
+	if (strcmp(buf, want)) {
+		fprintf(stderr, "%s:%d: escape: got '%s', want '%s'\n", __FILE__, line, buf, want);
+		failures++;
+	}
+	free(buf);
+}
+#define ESC(lit, want) check_escape(lit, sizeof(lit) - 1, want, __LINE__)
+
+static void test_escape(void)
+{
+	ESC("plain", "plain");
+	ESC("a\"b\\c", "a\\\"b\\\\c");
+	ESC("\x01\x1f\n\t\x1b[31m", "\\u0001\\u001f\\u000a\\u0009\\u001b[31m");
+	ESC("nul\0byte", "nul\\u0000byte");
+	ESC("\x7f", "\x7f"); /* DEL is valid JSON as it is */
+	ESC("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80");
+	/* Invalid UTF-8: each offending byte becomes U+FFFD. */
+	ESC("\xff", "\xef\xbf\xbd");
+	ESC("a\xc3", "a\xef\xbf\xbd");               /* cut sequence */
+	ESC("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"); /* overlong '/' */
+	ESC("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
+	ESC("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* > U+10FFFF */
+	ESC("\x80x", "\xef\xbf\xbdx");
+}
+
+static void test_writer(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jsonw w;
+
+	jsonw_init(&w, f);
+	jsonw_obj_open(&w, NULL);
+	jsonw_str(&w, "a", "x");
+	jsonw_u64(&w, "b", UINT64_MAX);
+	jsonw_i64(&w, "c", INT64_MIN);
+	jsonw_bool(&w, "d", true);
+	jsonw_null(&w, "e");
+	jsonw_arr_open(&w, "f");
+	jsonw_i64(&w, NULL, 0);
+	jsonw_obj_open(&w, NULL);
+	jsonw_obj_close(&w);
+	jsonw_arr_close(&w);
+	jsonw_obj_close(&w);
+	fclose(f);
+	CHECK(!strcmp(buf, "{\"a\":\"x\",\"b\":18446744073709551615,\"c\":-9223372036854775808,"
+			   "\"d\":true,\"e\":null,\"f\":[0,{}]}\n"));
+	free(buf);
+}
+
+static int parse(struct rec *r, const char *s, const char **err)
+{
+	return rec_parse(r, s, strlen(s), err);
+}
+
+static void test_rec(void)
+{
+	struct rec r;
+	const char *err = NULL;
+	char buf[64];
+	uint64_t u;
+	int64_t i;
+	bool b;
+
+	rec_init(&r);
+	CHECK(parse(&r, "{\"event\":\"x\",\"ts\":-5,\"s\":\"a\\u00e9\\ud83d\\ude00\\n\",\"u\":18446744073709551615,"
+			"\"t\":true,\"z\":null,\"f\":1.5e3}", &err) == 0);
+	CHECK(rec_nfields(&r) == 7);
+	CHECK(rec_i64(&r, r.ts, &i) == 0 && i == -5);
+	CHECK(rec_get_str(&r, "s", buf, sizeof(buf)) == 8 && !strcmp(buf, "a\xc3\xa9\xf0\x9f\x98\x80\n"));
+	CHECK(rec_get_u64(&r, "u", &u) == 0 && u == UINT64_MAX);
+	CHECK(rec_bool(&r, rec_find(&r, "t"), &b) == 0 && b);
+	CHECK(rec_type(&r, rec_find(&r, "z")) == REC_NULL);
+	CHECK(rec_type(&r, rec_find(&r, "f")) == REC_NUMBER);
+	CHECK(rec_u64(&r, rec_find(&r, "f"), &u) < 0);
+	CHECK(rec_find(&r, "missing") < 0);
+	CHECK(rec_str_eq(&r, r.event, "x"));
+	/* A string cut to the buffer still reports its full length. */
+	CHECK(rec_get_str(&r, "s", buf, 3) == 8 && !strcmp(buf, "a\xc3"));
+
+	static const struct {
+		const char *line, *err;
+	} bad[] = {
+		{"", "empty line"},
+		{"{\"event\":\"x\",\"ts\":1", "truncated JSON"},
+		{"{\"event\":\"x\",\"ts\":1}}", "invalid JSON"},
+		{"{\"event\":\"x\",\"ts\":1} x", "invalid JSON"},
+		{"{\"event\":\"x\" \"ts\":1}", "invalid JSON"},
+		{"{\"event\":\"x\",\"ts\":1,}", "invalid JSON"},
+		{"{\"event\":\"x\",,\"ts\":1}", "invalid JSON"},
+		{"{\"event\"::\"x\",\"ts\":1}", "invalid JSON"},
+		{"{\"event\":\"x\",\"ts\":01}", "invalid JSON value"},
+		{"{\"event\":\"x\",\"ts\":tru}", "invalid JSON value"},
+		{"{\"event\":\"x\",\"ts\":1,\"a\":[1]}", "nested object or array (records are flat)"},
+		{"{\"event\":\"x\",\"ts\":1,\"a\":{}}", "nested object or array (records are flat)"},
+		{"[1]", "not a JSON object"},
+		{"{\"ts\":1}", "missing field \"event\""},
+		{"{\"event\":1,\"ts\":1}", "field \"event\" is not a string"},
+		{"{\"event\":\"x\"}", "missing field \"ts\""},
+		{"{\"event\":\"x\",\"ts\":1.5}", "field \"ts\" is not an integer"},
+		{"{\"event\":\"x\",\"ts\":99999999999999999999}", "field \"ts\" is not an integer"},
+		{"{\"event\":\"a\tb\",\"ts\":1}", "control byte inside a string"},
+		{"{\"event\":\"\xff\",\"ts\":1}", "invalid UTF-8 in a string"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":\"\\x\"}", "invalid JSON"},
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		err = NULL;
+		if (parse(&r, bad[k].line, &err) == 0 || !err || strcmp(err, bad[k].err)) {
+			fprintf(stderr, "bad[%zu] '%s': got '%s', want '%s'\n", k, bad[k].line,
+				err ? err : "(accepted)", bad[k].err);
+			failures++;
+		}
+	}
+	err = NULL;
+	CHECK(rec_parse(&r, "{\"event\":\"x\",\"ts\":1}\0", 21, &err) < 0 &&
+	      !strcmp(err, "NUL byte in line"));
+	/* Many fields: the token array grows and is reused. */
+	char big[8192] = "{\"event\":\"x\",\"ts\":1";
+	for (int k = 0; k < 300; k++)
+		sprintf(big + strlen(big), ",\"k%d\":%d", k, k);
+	strcat(big, "}");
+	CHECK(parse(&r, big, &err) == 0 && rec_nfields(&r) == 302);
+	CHECK(rec_get_u64(&r, "k299", &u) == 0 && u == 299);
+	rec_free(&r);
+}
+
+static void test_lines(void)
+{
+	int p[2];
+	struct line_reader *lr;
+	struct line l;
+	char longline[300];
+
+	CHECK(pipe(p) == 0);
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	dprintf(p[1], "one\n\n%s\ntwo\nlast", longline);
+	close(p[1]);
+	lr = line_reader__new(p[0], 100);
+	CHECK(line_reader__next(lr, &l) == 1 && l.no == 1 && !strcmp(l.s, "one"));
+	CHECK(line_reader__next(lr, &l) == 1 && l.no == 2 && l.len == 0 && !l.too_long);
+	CHECK(line_reader__next(lr, &l) == 1 && l.no == 3 && l.too_long);
+	CHECK(line_reader__next(lr, &l) == 1 && l.no == 4 && !strcmp(l.s, "two"));
+	CHECK(line_reader__next(lr, &l) == 1 && l.no == 5 && !strcmp(l.s, "last"));
+	CHECK(line_reader__next(lr, &l) == 0);
+	line_reader__free(lr);
+	close(p[0]);
+}
+
+static void test_utf8(void)
+{
+	CHECK(utf8_valid_len("\xc3\xa9", 2) == 2);
+	CHECK(utf8_valid_len("\xc3", 1) == 0);
+	CHECK(utf8_decode("\xe2\x80\xae", 3) == 0x202e);
+	CHECK(utf8_valid_len("\xf0\x9f\x98\x80", 4) == 4);
+}
+
+static void test_quote(void)
+{
+	char q[32];
+
+	CHECK(!strcmp(log_quote(q, sizeof(q), "a\x1b[2Jb", 6), "a\\x1b[2Jb"));
+	CHECK(!strcmp(log_quote(q, 12, "abcdefghijklmnop", 16), "abcdefgh..."));
+}
+
+int main(void)
+{
+	test_escape();
+	test_writer();
+	test_rec();
+	test_lines();
+	test_utf8();
+	test_quote();
+	if (failures)
+		fprintf(stderr, "%d checks failed\n", failures);
+	return failures != 0;
+}
