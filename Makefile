@@ -4,6 +4,7 @@
 #   make test            install missing packages, build, run every suite (plain and sanitized)
 #   make run             install missing packages, build, and start ctrwatch on this host
 #   make install         programs, scripts and man pages under $(DESTDIR)$(prefix)
+#   make fuzz            run every libFuzzer target for FUZZ_SECONDS (default 30) each
 #   make SAN=1           an AddressSanitizer + UndefinedBehaviorSanitizer build in build/san/
 #   make V=1             show full commands
 
@@ -97,6 +98,13 @@ $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
+# A unit test may also link modules of a program: UNIT_LIBOBJS_<test> lists their objects.
+CTRENRICH_GRPC_OBJS := $(patsubst %,$(BUILD)/obj/cmd/ctrenrich/%.o,pb grpc containerd cri meta_grpc)
+UNIT_LIBOBJS_pb := $(CTRENRICH_GRPC_OBJS)
+UNIT_LIBOBJS_grpc := $(CTRENRICH_GRPC_OBJS)
+UNIT_LIBOBJS_ctrenrich_grpc := $(CTRENRICH_GRPC_OBJS)
+$(foreach t,$(UNIT_BINS),$(eval $(t): $(UNIT_LIBOBJS_$(notdir $(t)))))
+
 unit: $(UNIT_BINS)
 
 test:
@@ -127,5 +135,7 @@ uninstall:
 
 clean:
 	rm -rf build
+
+include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
