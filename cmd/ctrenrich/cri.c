@@ -1,0 +1,153 @@
+#include <string.h>
+
+#include "cri.h"
+
+#define L_CONTAINER_NAME "io.kubernetes.container.name"
+#define L_POD_NAME "io.kubernetes.pod.name"
+#define L_POD_NAMESPACE "io.kubernetes.pod.namespace"
+#define L_POD_UID "io.kubernetes.pod.uid"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct pb_str empty = {"", 0};
+
+/* {id = 1, verbose = 2}: both status requests have this shape. */
+static int status_req(struct pb_buf *b, const char *id, bool verbose)
+{
+	pb_put_string(b, 1, id);
+	if (verbose)
+		pb_put_varint(b, 2, 1);
+	return b->err ? -1 : 0;
+}
+
+int cri_container_status_req(struct pb_buf *b, const char *id, bool verbose)
+{
+	return status_req(b, id, verbose);
+}
+
+int cri_sandbox_status_req(struct pb_buf *b, const char *id, bool verbose)
+{
+	return status_req(b, id, verbose);
+}
+
+/* A map entry: keep the value when its key is one of keys[] (into slots[], alike). */
+static int take_entry(struct pb_reader *r, const struct pb_field *f, const char *const *keys,
+		      struct pb_str *const *slots, size_t n)
+{
+	struct pb_str k, v;
+
+	if (pb_map_entry(r, f, &k, &v))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (pb_str_eq(k, keys[i]))
+			*slots[i] = v;
+	return 0;
+}
+
+static const char *const pod_keys[] = {L_POD_NAME, L_POD_NAMESPACE, L_POD_UID, L_CONTAINER_NAME};
+
+/* Containers. */
+
+static int container_label(struct pb_reader *r, const struct pb_field *f, void *obj)
+{
+	struct cri_container *c = obj;
+	struct pb_str *slots[] = {&c->pod_name, &c->pod_namespace, &c->pod_uid,
+				  &c->container_name};
+
+	return take_entry(r, f, pod_keys, slots, NELEM(slots));
+}
+
+static int container_annotation(struct pb_reader *r, const struct pb_field *f, void *obj)
+{
+	static const char *const keys[] = {CRI_ANNOTATION_CRIO_TYPE};
+	struct cri_container *c = obj;
+	struct pb_str *slots[] = {&c->crio_type};
+
+	return take_entry(r, f, keys, slots, NELEM(slots));
+}
+
+#define C struct cri_container
+static const struct pb_fdesc cmeta_tab[] = {
+	PB_FIELD(1, PBK_STR, C, name),
+	PB_FIELD(2, PBK_U32, C, attempt),
+};
+static const struct pb_fdesc imagespec_tab[] = {PB_FIELD(1, PBK_STR, C, image)};
+static const struct pb_fdesc cstatus_tab[] = {
+	PB_FIELD(1, PBK_STR, C, id),
+	PB_MSG(2, cmeta_tab),
+	PB_FIELD(3, PBK_ENUM, C, state),
+	PB_FIELD(4, PBK_I64, C, created_at),
+	PB_FIELD(5, PBK_I64, C, started_at),
+	PB_FIELD(6, PBK_I64, C, finished_at),
+	PB_FIELD(7, PBK_I32, C, exit_code),
+	PB_MSG(8, imagespec_tab),
+	PB_FIELD(9, PBK_STR, C, image_ref),
+	PB_FIELD(10, PBK_STR, C, reason),
+	PB_FIELD(11, PBK_STR, C, message),
+	PB_CALL(12, container_label),
+	PB_CALL(13, container_annotation),
+};
+#undef C
+
+int cri_container_parse(const void *msg, size_t len, struct cri_container *c, int *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = c->name = c->image = c->image_ref = c->reason = c->message = empty;
+	c->raw = c->container_name = c->pod_name = c->pod_namespace = c->pod_uid = empty;
+	c->crio_type = empty;
+	return pb_decode_field(msg, len, 1, &c->raw, cstatus_tab, NELEM(cstatus_tab), c, err);
+}
+
+int cri_container_label(const struct cri_container *c, const char *key, struct pb_str *val)
+{
+	return pb_map_lookup(c->raw.s, c->raw.len, 12, key, val);
+}
+
+int cri_container_annotation(const struct cri_container *c, const char *key, struct pb_str *val)
+{
+	return pb_map_lookup(c->raw.s, c->raw.len, 13, key, val);
+}
+
+/* Pod sandboxes. */
+
+static int sandbox_label(struct pb_reader *r, const struct pb_field *f, void *obj)
+{
+	struct cri_sandbox *s = obj;
+	struct pb_str *slots[] = {&s->pod_name, &s->pod_namespace, &s->pod_uid};
+
+	return take_entry(r, f, pod_keys, slots, NELEM(slots));
+}
+
+#define S struct cri_sandbox
+static const struct pb_fdesc smeta_tab[] = {
+	PB_FIELD(1, PBK_STR, S, name),
+	PB_FIELD(2, PBK_STR, S, uid),
+	PB_FIELD(3, PBK_STR, S, namespace),
+	PB_FIELD(4, PBK_U32, S, attempt),
+};
+static const struct pb_fdesc sstatus_tab[] = {
+	PB_FIELD(1, PBK_STR, S, id),
+	PB_MSG(2, smeta_tab),
+	PB_FIELD(3, PBK_ENUM, S, state),
+	PB_FIELD(4, PBK_I64, S, created_at),
+	PB_CALL(7, sandbox_label),
+};
+#undef S
+
+int cri_sandbox_parse(const void *msg, size_t len, struct cri_sandbox *s, int *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = s->name = s->uid = s->namespace = s->raw = empty;
+	s->pod_name = s->pod_namespace = s->pod_uid = empty;
+	return pb_decode_field(msg, len, 1, &s->raw, sstatus_tab, NELEM(sstatus_tab), s, err);
+}
+
+int cri_sandbox_label(const struct cri_sandbox *s, const char *key, struct pb_str *val)
+{
+	return pb_map_lookup(s->raw.s, s->raw.len, 7, key, val);
+}
+
+int cri_sandbox_annotation(const struct cri_sandbox *s, const char *key, struct pb_str *val)
+{
+	return pb_map_lookup(s->raw.s, s->raw.len, 8, key, val);
+}
