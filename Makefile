@@ -36,7 +36,8 @@ ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Icommon -Ibpf -I$(BUILD)/gen \
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 
 # One folder a program; each program's extra libraries.
-PROGS := $(notdir $(wildcard cmd/*))
+# A folder is a program once it has its main file, cmd/<name>/<name>.c (modules may come first).
+PROGS := $(foreach d,$(wildcard cmd/*),$(if $(wildcard $(d)/$(notdir $(d)).c),$(notdir $(d))))
 LDLIBS_cgtap := -lbpf -lelf -lz
 LDLIBS_ctrenrich := -lcurl
 
