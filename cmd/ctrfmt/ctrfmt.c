@@ -1,0 +1,185 @@
+/*
+ * ctrfmt: the last stage of the pipeline. Reads records (ctr-records(7)) and shows them as a
+ * table people read at a glance, as Tracee-style JSON events, or passes them through unchanged.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ctrfmt.h"
+#include "filter.h"
+#include "log.h"
+#include "out.h"
+
+static const char usage[] =
+	"Usage: ctrfmt [OPTION]... [FILE]...\n"
+	"Show container records as a table, as Tracee-style JSON events, or pass them through.\n"
+	"With no FILE, or when FILE is -, read standard input.\n"
+	"\n"
+	"  -f, --format=FORMAT   table (the default), json (Tracee's legacy event schema), or\n"
+	"                          ndjson (records unchanged: a validator)\n"
+	"  -w, --wide            table: more columns (full id, digest, pod uid, sandbox, ctime,\n"
+	"                          exit code, cgroup path, enrich_error); never cut a value\n"
+	"  -o, --columns=LIST    table: these columns, comma-separated: record field names\n"
+	"                          (header = the name in upper case) or TIME, EVENT, RUNTIME,\n"
+	"                          CONTAINER, NAME, IMAGE, POD, DIGEST, POD_UID, SANDBOX, CTIME,\n"
+	"                          EXIT, PATH, ENRICH_ERROR; NAME:WIDTH sets a width\n"
+	"      --no-header       table: no header line\n"
+	"      --color[=WHEN]    colour table rows: auto (the default: only on a terminal, and\n"
+	"                          not when NO_COLOR is set), always, or never\n"
+	"      --strict          stop at the first malformed line, with exit status 65\n"
+	"  -h, --help            show this help and exit\n"
+	"      --version         show the version and exit\n"
+	"\n"
+	"Exit status: 0 done, 1 a file could not be read, 2 usage error, 65 bad input (--strict).\n"
+	"See ctrfmt(1).\n";
+
+enum {
+	OPT_NO_HEADER = CLI_OPT_BASE,
+	OPT_COLOR,
+	OPT_STRICT,
+	OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{"format", required_argument, NULL, 'f'},
+	{"wide", no_argument, NULL, 'w'},
+	{"columns", required_argument, NULL, 'o'},
+	{"no-header", no_argument, NULL, OPT_NO_HEADER},
+	{"color", optional_argument, NULL, OPT_COLOR},
+	{"colour", optional_argument, NULL, OPT_COLOR},
+	{"strict", no_argument, NULL, OPT_STRICT},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+enum format { FMT_TABLE, FMT_JSON, FMT_NDJSON };
+
+/* --format ndjson: each record as it came; escaped where a terminal could act on it. */
+static int ndjson_record(struct rec *r, void *ctx, const char **err)
+{
+	struct buf *tty = ctx;
+
+	(void)err;
+	if (tty) {
+		tty->len = 0;
+		safe_json_line(tty, r->line, r->len);
+		fwrite_unlocked(tty->p, 1, tty->len, stdout);
+	} else {
+		fwrite_unlocked(r->line, 1, r->len, stdout);
+		putc_unlocked('\n', stdout);
+	}
+	return 0;
+}
+
+static bool want_color(const char *when)
+{
+	const char *no = getenv("NO_COLOR");
+
+	if (!when || !strcmp(when, "always"))
+		return true;
+	if (!strcmp(when, "never"))
+		return false;
+	if (strcmp(when, "auto"))
+		cli_usage_error("--color: '%s' is not auto, always or never", when);
+	return isatty(STDOUT_FILENO) && !(no && *no);
+}
+
+int main(int argc, char **argv)
+{
+	enum format fmt = FMT_TABLE;
+	struct table_opts to = {.header = true};
+	const char *color = "auto";
+	bool table_only = false;
+	struct buf tty = {0};
+	struct filter f = {0};
+	struct table *table = NULL;
+	struct tracee *tracee = NULL;
+	int c, status;
+
+	/* 1. Options. */
+	prog_name = "ctrfmt";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:wo:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "table"))
+				fmt = FMT_TABLE;
+			else if (!strcmp(optarg, "json"))
+				fmt = FMT_JSON;
+			else if (!strcmp(optarg, "ndjson"))
+				fmt = FMT_NDJSON;
+			else
+				cli_usage_error("--format: '%s' is not table, json or ndjson", optarg);
+			break;
+		case 'w':
+			to.wide = table_only = true;
+			break;
+		case 'o':
+			to.columns = optarg;
+			table_only = true;
+			break;
+		case OPT_NO_HEADER:
+			to.header = false;
+			table_only = true;
+			break;
+		case OPT_COLOR:
+			color = optarg;
+			break;
+		case OPT_STRICT:
+			f.strict = true;
+			break;
+		case 'h':
+			cli_help(usage);
+		case OPT_VERSION:
+			cli_version();
+		case ':':
+			if (strncmp(argv[optind - 1], "--", 2))
+				cli_usage_error("option '-%c' needs a value", optopt);
+			cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt && optopt < CLI_OPT_BASE)
+				cli_usage_error("unknown option '-%c'", optopt);
+			cli_usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (table_only && fmt != FMT_TABLE)
+		cli_usage_error("--wide, --columns and --no-header apply to --format table");
+	to.color = want_color(color);
+
+	/* 2. The format. */
+	out_init();
+	switch (fmt) {
+	case FMT_TABLE:
+		table = table__new(&to);
+		if (!table)
+			die("out of memory");
+		f.on_record = table__record;
+		f.ctx = table;
+		table__header(table);
+		break;
+	case FMT_JSON:
+		tracee = tracee__new();
+		if (!tracee)
+			die("out of memory");
+		f.on_record = tracee__record;
+		f.ctx = tracee;
+		break;
+	case FMT_NDJSON:
+		f.on_record = ndjson_record;
+		f.ctx = isatty(STDOUT_FILENO) ? &tty : NULL;
+		break;
+	}
+
+	/* 3. Every record, flushed whenever input stalls. */
+	status = filter_run(&f, argc - optind, argv + optind);
+
+	/* 4. Done. */
+	table__free(table);
+	tracee__free(tracee);
+	buf_free(&tty);
+	return out_close(status);
+}

@@ -1,0 +1,120 @@
+/*
+ * ctrfmt internals: the three output formats share one way of finding the fields they want in a
+ * record (fields_*), and one rule for showing untrusted text safely (cell_* for the table,
+ * safe_json_* for JSON).
+ */
+#ifndef CTRFMT_H
+#define CTRFMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rec.h"
+
+/* ---- fields.c: the record members a format wants, found in one pass over the keys ---- */
+
+#define FIELDS_MAX 128
+
+struct fields {
+	const char *name[FIELDS_MAX];
+	size_t len[FIELDS_MAX];
+	unsigned n;
+	short hash[256]; /* open addressing: slot, or -1 */
+	int at[FIELDS_MAX]; /* after fields_scan: slot -> value index in the record, or -1 */
+	short *slot_of;     /* after fields_scan: value index -> slot, or -1 (first occurrence only) */
+	unsigned slot_cap;
+};
+
+void fields_init(struct fields *fs);
+void fields_free(struct fields *fs);
+
+/* The slot of name (added when new; names are not copied). Dies when FIELDS_MAX is reached. */
+int fields_add(struct fields *fs, const char *name);
+
+/* Find every wanted key in r: fills at[] and slot_of[]. */
+void fields_scan(struct fields *fs, const struct rec *r);
+
+/* ---- text.c: untrusted text, shown safely ---- */
+
+/* A growable byte buffer, reused from record to record. */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+void buf_grow(struct buf *b, size_t more);
+void buf_free(struct buf *b);
+
+static inline void buf_put(struct buf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len < n)
+		buf_grow(b, n);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+/* A string constant. */
+#define BUF_LIT(b, lit) buf_put((b), (lit), sizeof(lit) - 1)
+
+/*
+ * One table cell being written into a buffer. Every value goes through it, so what reaches the
+ * terminal is printable: controls, DEL, C1, format characters (bidi controls, zero-width
+ * characters), line/paragraph separators, lone surrogates and invalid UTF-8 bytes are shown
+ * escaped (\x1b, \u202e), and a backslash as \\. Width is counted in terminal columns (wide CJK
+ * = 2, combining marks = 0). With a limit, a value wider than the limit is cut and ends in "…".
+ */
+struct cell {
+	struct buf *b;
+	unsigned w;     /* display width so far */
+	unsigned limit; /* 0: no limit */
+	size_t mark_len; /* where "…" goes if the value turns out too wide */
+	unsigned mark_w;
+	bool full; /* cut: the rest of the value is ignored */
+};
+
+void cell_begin(struct cell *c, struct buf *b, unsigned limit);
+/* Raw bytes (not JSON-escaped), e.g. a header or a number's text. */
+void cell_text(struct cell *c, const char *s, size_t n);
+/* The body of a JSON string as it stands in a record (between the quotes, escapes included). */
+void cell_json(struct cell *c, const char *body, size_t n);
+
+/* Display width of the text cell_text would show (no limit). */
+unsigned text_width(const char *s, size_t n);
+
+/*
+ * Append a JSON string whose body is taken from a record (valid JSON text): quotes added;
+ * escapes kept; DEL, C1 controls, format characters and separators written as \uXXXX; a lone
+ * surrogate escape as \ufffd. The value is the same JSON string, safe to print on a terminal.
+ */
+void safe_json_body(struct buf *o, const char *body, size_t n);
+
+/*
+ * The same for a whole record line that is valid JSON (ndjson on a terminal), newline added:
+ * outside strings only whitespace can differ, and control bytes there become spaces.
+ */
+void safe_json_line(struct buf *o, const char *line, size_t n);
+
+/* ---- table.c and tracee.c: the formats ---- */
+
+struct table_opts {
+	bool wide;
+	bool header;
+	bool color;
+	char *columns; /* --columns, split in place; NULL for the default set */
+};
+
+struct table;
+struct table *table__new(const struct table_opts *o);
+void table__free(struct table *t);
+void table__header(struct table *t);
+int table__record(struct rec *r, void *ctx, const char **err);
+
+struct tracee;
+struct tracee *tracee__new(void);
+void tracee__free(struct tracee *t);
+int tracee__record(struct rec *r, void *ctx, const char **err);
+
+#endif

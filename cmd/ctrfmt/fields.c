@@ -1,0 +1,88 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctrfmt.h"
+#include "log.h"
+
+/* FNV-1a: keys are short, and this runs once per member per record. */
+static unsigned hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h & 255;
+}
+
+void fields_init(struct fields *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	memset(fs->hash, 0xff, sizeof(fs->hash));
+}
+
+void fields_free(struct fields *fs)
+{
+	free(fs->slot_of);
+	fs->slot_of = NULL;
+	fs->slot_cap = 0;
+}
+
+static int lookup(const struct fields *fs, const char *s, size_t n)
+{
+	for (unsigned h = hash(s, n);; h = (h + 1) & 255) {
+		int slot = fs->hash[h];
+
+		if (slot < 0)
+			return -1;
+		if (fs->len[slot] == n && !memcmp(fs->name[slot], s, n))
+			return slot;
+	}
+}
+
+int fields_add(struct fields *fs, const char *name)
+{
+	size_t n = strlen(name);
+	int slot = lookup(fs, name, n);
+	unsigned h;
+
+	if (slot >= 0)
+		return slot;
+	if (fs->n == FIELDS_MAX)
+		die("too many fields (at most %d)", FIELDS_MAX);
+	slot = (int)fs->n++;
+	fs->name[slot] = name;
+	fs->len[slot] = n;
+	for (h = hash(name, n); fs->hash[h] >= 0; h = (h + 1) & 255)
+		;
+	fs->hash[h] = (short)slot;
+	return slot;
+}
+
+void fields_scan(struct fields *fs, const struct rec *r)
+{
+	unsigned nf = rec_nfields(r);
+
+	if (nf > fs->slot_cap) {
+		/* Grown for the widest record seen; later records reuse it. */
+		unsigned cap = nf < 64 ? 64 : nf * 2;
+		short *p = realloc(fs->slot_of, cap * sizeof(*p));
+
+		if (!p)
+			die("out of memory");
+		fs->slot_of = p;
+		fs->slot_cap = cap;
+	}
+	for (unsigned s = 0; s < fs->n; s++)
+		fs->at[s] = -1;
+	for (unsigned i = 0; i < nf; i++) {
+		size_t n;
+		const char *k = rec_key(r, (int)i, &n);
+		int slot = lookup(fs, k, n);
+
+		if (slot >= 0 && fs->at[slot] < 0)
+			fs->at[slot] = (int)i;
+		else
+			slot = -1;
+		fs->slot_of[i] = (short)slot;
+	}
+}
