@@ -15,4 +15,7 @@ size_t utf8_valid_len(const char *s, size_t avail);
 /* Decode the valid sequence of length n at s (as returned by utf8_valid_len). */
 uint32_t utf8_decode(const char *s, size_t n);
 
+/* Encode code point cp (at most U+10FFFF, not a surrogate) into o[0..4); returns its length. */
+size_t utf8_encode(char *o, uint32_t cp);
+
 #endif
