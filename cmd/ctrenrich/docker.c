@@ -1,0 +1,212 @@
+/*
+ * Docker Engine API backend (HTTP/1.1 over dockerd's Unix socket, GET only).
+ *
+ * Create: list-by-id, because inspect blocks until the container's start completes (~300 ms
+ * after the cgroup mkdir) while the list answers from a lock-free view in a few ms
+ * (reference/runtimes/REPORT.md section 9); then the image, for its digest (and its tag when the
+ * user named the image by id). Remove: inspect, for State.ExitCode/FinishedAt/OOMKilled, and the
+ * create-time fields too when the cache had nothing.
+ *
+ * The API version is fixed, not negotiated: /v1.41 is dockerd 20.10's and newer daemons accept it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "jp.h"
+#include "labels.h"
+
+#define API "/v1.41"
+
+enum {
+	STEP_LIST,    /* create: GET /containers/json?all=1&filters={"id":["<id>"]} */
+	STEP_INSPECT, /* remove: GET /containers/<id>/json */
+	STEP_IMAGE,   /* GET /images/<sha256:id>/json, id kept in scratch */
+};
+
+/* Scratch: the image id to ask for ("" once asked), then a flag: the user named it by id. */
+#define SCR_IMAGE(lk) ((lk)->scratch)
+#define SCR_BY_ID(lk) ((lk)->scratch[200])
+
+static struct jp doc; /* one tokenizer, reused: the engine is single-threaded */
+
+static bool docker_id_ok(const char *id, size_t len)
+{
+	return be_id_hex64(id, len);
+}
+
+static int docker_request(struct be_lookup *lk, struct be_request *rq)
+{
+	int n;
+
+	if (lk->step == 0)
+		lk->step = lk->kind == BE_CREATE ? STEP_LIST : STEP_INSPECT;
+	switch (lk->step) {
+	case STEP_LIST:
+		/* filters={"id":["<id>"]}, %-encoded; the id is 64 hex (checked by id_ok). */
+		n = snprintf(rq->path, sizeof(rq->path),
+			     API "/containers/json?all=1&filters=%%7B%%22id%%22%%3A%%5B%%22%s%%22%%5D%%7D",
+			     lk->id);
+		break;
+	case STEP_INSPECT:
+		n = snprintf(rq->path, sizeof(rq->path), API "/containers/%s/json", lk->id);
+		break;
+	case STEP_IMAGE:
+		n = snprintf(rq->path, sizeof(rq->path), API "/images/%s/json", SCR_IMAGE(lk));
+		break;
+	default:
+		lk->err = "internal error: bad step";
+		return -1;
+	}
+	if (n < 0 || (size_t)n >= sizeof(rq->path)) {
+		lk->err = "internal error: path too long";
+		return -1;
+	}
+	return 0;
+}
+
+/* True when image (as the container names it) is only an id: "sha256:…" or a hex prefix of id. */
+static bool image_is_id(const char *image, const char *image_id)
+{
+	size_t n;
+
+	if (!image || !*image)
+		return true;
+	if (!strncmp(image, "sha256:", 7))
+		return true;
+	n = strlen(image);
+	if (!image_id || strlen(image_id) < 7 + n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((image[i] >= '0' && image[i] <= '9') || (image[i] >= 'a' && image[i] <= 'f')))
+			return false;
+	return !strncmp(image_id + 7, image, n);
+}
+
+/*
+ * The create-time fields from a container object: list entry (Names[0], Image, ImageID, Labels)
+ * or inspect (Name, Config.Image, Image, Config.Labels).
+ */
+static int read_container(struct be_lookup *lk, int c, bool list)
+{
+	struct meta *m = lk->m;
+	int t, labels;
+	char image_id[128] = "";
+
+	t = list ? jp__path(&doc, c, "Names.0") : jp__key(&doc, c, "Name");
+	if (t >= 0) {
+		char *name = NULL;
+		size_t n;
+
+		if (jp__strdup(&doc, t, &name, &n) < 0)
+			return -1;
+		meta__set(m, M_NAME, name[0] == '/' ? name + 1 : name, name[0] == '/' ? n - 1 : n);
+		free(name);
+	}
+	if (labels_str(&doc, jp__path(&doc, c, list ? "Image" : "Config.Image"), m, M_IMAGE) < 0)
+		return -1;
+	t = jp__key(&doc, c, list ? "ImageID" : "Image");
+	if (t >= 0 && jp__str(&doc, t, image_id, sizeof(image_id)) < 0)
+		return -1;
+	labels = jp__path(&doc, c, list ? "Labels" : "Config.Labels");
+	if (labels_pod(&doc, labels, m) < 0)
+		return -1;
+	/* dockershim and cri-dockerd label a sandbox "podsandbox" (Tracee compares with "sandbox"). */
+	m->sandbox = jp__str_eq(&doc, jp__key(&doc, labels, "io.kubernetes.docker.type"),
+				"podsandbox");
+	SCR_IMAGE(lk)[0] = '\0';
+	if (labels_image_id_ok(image_id)) {
+		strcpy(SCR_IMAGE(lk), image_id);
+		SCR_BY_ID(lk) = image_is_id(m->s[M_IMAGE], image_id);
+	}
+	lk->got_meta = true;
+	return 0;
+}
+
+static enum be_result next_image(struct be_lookup *lk)
+{
+	if (!SCR_IMAGE(lk)[0])
+		return BE_DONE;
+	lk->step = STEP_IMAGE;
+	return BE_MORE;
+}
+
+static enum be_result on_list(struct be_lookup *lk, const struct be_response *rs)
+{
+	int n;
+
+	if (rs->status != 200)
+		return be_http_error(lk, rs->status);
+	if (jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_arr(&doc, 0))
+		return be_bad(lk, "invalid JSON");
+	/* The id filter matches prefixes: take the entry that is exactly ours. */
+	n = jp__size(&doc, 0);
+	for (int i = 0; i < n; i++) {
+		int c = jp__index(&doc, 0, i);
+
+		if (jp__str_eq(&doc, jp__key(&doc, c, "Id"), lk->id)) {
+			if (read_container(lk, c, true) < 0)
+				return be_bad(lk, "invalid JSON");
+			return next_image(lk);
+		}
+	}
+	return BE_NOTFOUND;
+}
+
+static enum be_result on_inspect(struct be_lookup *lk, const struct be_response *rs)
+{
+	enum be_result r;
+
+	if (rs->status == 404)
+		return BE_NOTFOUND;
+	if (rs->status != 200)
+		return be_http_error(lk, rs->status);
+	if (jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_obj(&doc, 0))
+		return be_bad(lk, "invalid JSON");
+	if (lk->need_meta && !lk->got_meta && read_container(lk, 0, false) < 0)
+		return be_bad(lk, "invalid JSON");
+	r = labels_state(lk, &doc, jp__key(&doc, 0, "State"));
+	if (r != BE_DONE)
+		return r;
+	return lk->need_meta ? next_image(lk) : BE_DONE;
+}
+
+static enum be_result on_image(struct be_lookup *lk, const struct be_response *rs)
+{
+	struct meta *m = lk->m;
+
+	SCR_IMAGE(lk)[0] = '\0';
+	/* The container is known already: an image that cannot be read leaves its fields as they are. */
+	if (rs->status != 200 || jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_obj(&doc, 0))
+		return BE_DONE;
+	labels_str(&doc, jp__path(&doc, 0, "RepoDigests.0"), m, M_DIGEST);
+	if (SCR_BY_ID(lk)) {
+		int t = jp__path(&doc, 0, "RepoTags.0");
+
+		if (t >= 0 && !jp__str_eq(&doc, t, "") && !jp__str_eq(&doc, t, "<none>:<none>"))
+			labels_str(&doc, t, m, M_IMAGE);
+	}
+	return BE_DONE;
+}
+
+static enum be_result docker_response(struct be_lookup *lk, const struct be_response *rs)
+{
+	switch (lk->step) {
+	case STEP_LIST:
+		return on_list(lk, rs);
+	case STEP_INSPECT:
+		return on_inspect(lk, rs);
+	case STEP_IMAGE:
+		return on_image(lk, rs);
+	}
+	lk->err = "internal error: bad step";
+	return BE_ERROR;
+}
+
+const struct backend backend_docker = {
+	.name = "docker",
+	.id_ok = docker_id_ok,
+	.request = docker_request,
+	.response = docker_response,
+};
