@@ -4,6 +4,7 @@
 #   make test            install missing packages, build, run every suite (plain and sanitized)
 #   make run             install missing packages, build, and start ctrwatch on this host
 #   make install         programs, scripts and man pages under $(DESTDIR)$(prefix)
+#   make bench           print benchmark figures with their baselines (root, a few minutes)
 #   make fuzz            run every libFuzzer target for FUZZ_SECONDS (default 30) each
 #   make SAN=1           an AddressSanitizer + UndefinedBehaviorSanitizer build in build/san/
 #   make V=1             show full commands
@@ -55,7 +56,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all clean test unit install uninstall run
+.PHONY: all clean test unit install uninstall run bench
 
 all: $(BINS)
 
@@ -104,9 +105,19 @@ CTRENRICH_GRPC_OBJS := $(patsubst %,$(BUILD)/obj/cmd/ctrenrich/%.o,pb grpc conta
 UNIT_LIBOBJS_pb := $(CTRENRICH_GRPC_OBJS)
 UNIT_LIBOBJS_grpc := $(CTRENRICH_GRPC_OBJS)
 UNIT_LIBOBJS_ctrenrich_grpc := $(CTRENRICH_GRPC_OBJS)
+UNIT_LIBOBJS_ctrenrich_grpc_backend := $(CTRENRICH_GRPC_OBJS) \
+	$(patsubst %,$(BUILD)/obj/cmd/ctrenrich/%.o,backend_grpc backend_containerd backend_crio backend jp)
 $(foreach t,$(UNIT_BINS),$(eval $(t): $(UNIT_LIBOBJS_$(notdir $(t)))))
 
-unit: $(UNIT_BINS)
+# C helpers the suites run (tests/helpers/*.c), one binary a file in $(BUILD)/helpers/.
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+$(BUILD)/helpers/%: tests/helpers/%.c
+	$(msg) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
+
+unit: $(UNIT_BINS) $(HELPER_BINS)
 
 test:
 	$(Q)scripts/install-deps test
@@ -118,6 +129,12 @@ run:
 	$(Q)scripts/install-deps build
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)PATH="$(CURDIR)/$(BUILD)/bin:$$PATH" scripts/ctrwatch $(ARGS)
+
+# Figures against baselines measured in the same run (root; not part of make test).
+bench:
+	$(Q)scripts/install-deps test
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)tests/bench/run $(SECTIONS)
 
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
