@@ -44,6 +44,9 @@ assert_stopped() {
 	run rt start nosuchruntime "$DIR"
 	assert_failure 2
 	assert_output --partial "rt start docker|podman|containerd DIR"
+	run rt start docker "$DIR/a-directory-name-too-long-for-podman-and-sockets"
+	assert_failure 1
+	assert_output --partial "DIR is too long"
 }
 
 @test "rt stop: a never-started or missing DIR succeeds" {
