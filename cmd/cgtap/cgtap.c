@@ -1,0 +1,558 @@
+/*
+ * cgtap: cgroup mkdir/rmdir from the kernel as NDJSON records, plus (--scan) the cgroups that
+ * already exist. The BPF side is bpf/cgtap.bpf.c; the record contract is ctr-records(7).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/types.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "cgtap.h"
+#include "cgtap.skel.h"
+#include "cli.h"
+#include "jsonw.h"
+#include "log.h"
+#include "out.h"
+#include "tap.h"
+#include "utf8.h"
+
+#define DEFAULT_RINGBUF_SIZE (4u << 20)
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
+
+static const char usage[] =
+	"Usage: cgtap [OPTION]...\n"
+	"Print the kernel's cgroup mkdir and rmdir events as NDJSON records on standard output.\n"
+	"\n"
+	"  -s, --scan                 first list the cgroups that exist (cgroup_exists records),\n"
+	"                             after the tracepoints are attached, so nothing is missed\n"
+	"  -H, --hierarchy WHICH      auto (default), all, a hierarchy id, or a controller name\n"
+	"                             (cpuset, memory, systemd, unified, ...)\n"
+	"  -C, --cgroupfs PATH        walk PATH for --scan instead of the mount found in\n"
+	"                             /proc/self/mountinfo (one hierarchy only)\n"
+	"  -c, --count N              exit after N records\n"
+	"  -d, --duration TIME        exit after TIME (seconds, or 250ms, 2s, 1m)\n"
+	"  -b, --ringbuf-size BYTES   BPF ring buffer size: a power of two, 4096 or more; K, M and G\n"
+	"                             suffixes allowed (default 4M)\n"
+	"  -v, --verbose              say what cgtap chose and did on stderr; twice: libbpf debug\n"
+	"  -h, --help                 show this help and exit\n"
+	"      --version              show the version and exit\n"
+	"\n"
+	"Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN). See cgtap(8).\n";
+
+enum { OPT_VERSION = CLI_OPT_BASE };
+
+static const struct option options[] = {
+	{ "scan", no_argument, NULL, 's' },
+	{ "hierarchy", required_argument, NULL, 'H' },
+	{ "cgroupfs", required_argument, NULL, 'C' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "ringbuf-size", required_argument, NULL, 'b' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
+};
+
+static struct env {
+	bool scan;
+	const char *hierarchy;
+	const char *cgroupfs;
+	unsigned long long count;
+	unsigned long long duration_ms;
+	unsigned long ringbuf_size;
+} env = { .hierarchy = "auto", .ringbuf_size = DEFAULT_RINGBUF_SIZE };
+
+static volatile sig_atomic_t exiting;
+static struct jsonw jw;
+static unsigned long long records; /* written so far, for --count */
+static bool done;                  /* --count reached */
+static int64_t clock_off;          /* realtime - boottime, ns */
+static int64_t clock_err;          /* half the bracket of the best sample, ns */
+static uint64_t lost_seen;         /* the BPF lost counter at the last lost record */
+
+static int64_t ns_of(clockid_t c)
+{
+	struct timespec t;
+
+	clock_gettime(c, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/*
+ * realtime - boottime, from the sample whose two realtime reads bracket the boottime read most
+ * tightly: the error is at most half that bracket (plus any later step of the wall clock).
+ */
+static void clock_measure(void)
+{
+	int64_t best = INT64_MAX;
+
+	for (int i = 0; i < 16; i++) {
+		int64_t a = ns_of(CLOCK_REALTIME), b = ns_of(CLOCK_BOOTTIME), c = ns_of(CLOCK_REALTIME);
+
+		if (c - a < best) {
+			best = c - a;
+			clock_off = a + (c - a) / 2 - b;
+		}
+	}
+	clock_err = best / 2 + 1;
+}
+
+static unsigned long parse_size(const char *arg)
+{
+	char num[32];
+	size_t n = strspn(arg, "0123456789");
+	unsigned long long v, mul = 1;
+
+	if (n == 0 || n >= sizeof(num))
+		cli_usage_error("--ringbuf-size: '%s' is not a size", arg);
+	switch (arg[n]) {
+	case '\0': break;
+	case 'k': case 'K': mul = 1ull << 10; break;
+	case 'm': case 'M': mul = 1ull << 20; break;
+	case 'g': case 'G': mul = 1ull << 30; break;
+	default: cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)", arg);
+	}
+	if (arg[n] && arg[n + 1])
+		cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)", arg);
+	memcpy(num, arg, n);
+	num[n] = '\0';
+	v = cli_number("--ringbuf-size", num, 1, 1ull << 30) * mul;
+	if (v < 4096 || v > (1ull << 30) || (v & (v - 1)))
+		cli_usage_error("--ringbuf-size: %llu is not a power of two from 4096 to 1G", v);
+	return (unsigned long)v;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "sH:C:c:d:b:vh", options, NULL)) != -1) {
+		switch (c) {
+		case 's': env.scan = true; break;
+		case 'H': env.hierarchy = optarg; break;
+		case 'C': env.cgroupfs = optarg; break;
+		case 'c': env.count = cli_number("--count", optarg, 1, ULLONG_MAX); break;
+		case 'd': env.duration_ms = cli_duration_ms("--duration", optarg); break;
+		case 'b': env.ringbuf_size = parse_size(optarg); break;
+		case 'v': log_verbose++; break;
+		case 'h': cli_help(usage);
+		case OPT_VERSION: cli_version();
+		default: cli_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (env.cgroupfs && !env.scan)
+		cli_usage_error("--cgroupfs is only used with --scan");
+	if (env.cgroupfs && !strcmp(env.hierarchy, "all"))
+		cli_usage_error("--cgroupfs names one hierarchy's mount; it cannot go with --hierarchy all");
+}
+
+/* libbpf's messages: warnings and information with -v, everything with -vv. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!log_verbose || (level == LIBBPF_DEBUG && log_verbose < 2))
+		return 0;
+	fprintf(stderr, "cgtap: libbpf: ");
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+/* True when the path is not valid UTF-8, so the record needs path_hex to keep its bytes. */
+static bool needs_hex(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = 1;
+
+		if ((unsigned char)s[i] >= 0x80 && !(n = utf8_valid_len(s + i, len - i)))
+			return true;
+		i += n;
+	}
+	return false;
+}
+
+struct rec {
+	const char *event;
+	uint64_t ts, cgroup_id;
+	uint32_t hierarchy_id, level, pid;
+	const char *path, *comm;
+	size_t path_len, comm_len;
+	bool truncated, has_ctime;
+	uint64_t ctime;
+};
+
+static void rec_write(const struct rec *r)
+{
+	jsonw_obj_open(&jw, NULL);
+	jsonw_str(&jw, "event", r->event);
+	jsonw_u64(&jw, "ts", r->ts);
+	jsonw_u64(&jw, "cgroup_id", r->cgroup_id);
+	jsonw_u64(&jw, "hierarchy_id", r->hierarchy_id);
+	jsonw_u64(&jw, "level", r->level);
+	jsonw_strn(&jw, "path", r->path, r->path_len);
+	jsonw_u64(&jw, "pid", r->pid);
+	jsonw_strn(&jw, "comm", r->comm, r->comm_len);
+	if (r->has_ctime)
+		jsonw_u64(&jw, "ctime", r->ctime);
+	if (r->truncated)
+		jsonw_bool(&jw, "path_truncated", true);
+	if (needs_hex(r->path, r->path_len)) {
+		static const char hex[] = "0123456789abcdef";
+
+		fputs(",\"path_hex\":\"", stdout);
+		for (size_t i = 0; i < r->path_len; i++) {
+			putchar(hex[(unsigned char)r->path[i] >> 4]);
+			putchar(hex[(unsigned char)r->path[i] & 15]);
+		}
+		putchar('"');
+	}
+	jsonw_obj_close(&jw);
+	if (env.count && ++records >= env.count)
+		done = true;
+}
+
+/* A lost record when the BPF side counted records it could not hand over since the last one. */
+static void check_lost(const struct cgtap_bpf *skel)
+{
+	uint64_t now = __atomic_load_n(&skel->bss->lost, __ATOMIC_RELAXED);
+
+	if (now == lost_seen || done)
+		return;
+	jsonw_obj_open(&jw, NULL);
+	jsonw_str(&jw, "event", "lost");
+	jsonw_u64(&jw, "ts", (uint64_t)ns_of(CLOCK_REALTIME));
+	jsonw_u64(&jw, "count", now - lost_seen);
+	jsonw_obj_close(&jw);
+	lost_seen = now;
+	if (env.count && ++records >= env.count)
+		done = true;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct cgtap_event *e = data;
+	size_t hdr = offsetof(struct cgtap_event, path);
+	struct rec r;
+
+	(void)ctx;
+	if (done)
+		return -ECANCELED;
+	if (size < hdr)
+		return 0;
+	r = (struct rec){
+		.event = e->kind == CGTAP_RMDIR ? "cgroup_rmdir" : "cgroup_mkdir",
+		.ts = e->ts_boot + clock_off,
+		.cgroup_id = e->cgroup_id,
+		.hierarchy_id = e->hierarchy_id,
+		.level = e->level,
+		.pid = e->pid,
+		.path = e->path,
+		.path_len = e->path_len < size - hdr ? e->path_len : size - hdr,
+		.comm = e->comm,
+		.comm_len = strnlen(e->comm, sizeof(e->comm)),
+		.truncated = e->flags & CGTAP_F_TRUNCATED,
+	};
+	rec_write(&r);
+	return done ? -ECANCELED : 0;
+}
+
+struct scan_ctx {
+	struct cgtap_bpf *skel;
+	struct ring_buffer *rb;
+	int hierarchy_id;
+	unsigned long long dirs;
+};
+
+/* One cgroup_exists record; live records that arrived meanwhile go out between them. */
+static int scan_visit(void *ctx, const char *path, size_t len, unsigned level, const struct stat *st)
+{
+	struct scan_ctx *sc = ctx;
+	struct rec r = {
+		.event = "cgroup_exists",
+		.ts = (uint64_t)ns_of(CLOCK_REALTIME),
+		.cgroup_id = st->st_ino,
+		.hierarchy_id = (uint32_t)sc->hierarchy_id,
+		.level = level,
+		.path = path,
+		.path_len = len,
+		.comm = "",
+		.has_ctime = true,
+		.ctime = (uint64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+	};
+
+	rec_write(&r);
+	sc->dirs++;
+	if (!done) {
+		ring_buffer__consume(sc->rb);
+		check_lost(sc->skel);
+	}
+	return done || exiting;
+}
+
+/* Refuse early, in words, what libbpf would refuse later in its own. */
+static int preflight(void)
+{
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	if (!caps_can_bpf()) {
+		warn("permission denied: cgtap loads BPF programs and needs root (CAP_BPF and "
+		     "CAP_PERFMON, or CAP_SYS_ADMIN); run it as root or with sudo");
+		return -1;
+	}
+	if (!uname(&u) && sscanf(u.release, "%d.%d", &maj, &min) == 2 &&
+	    (maj < 5 || (maj == 5 && min < 8))) {
+		warn("kernel %s is too old: cgtap needs Linux 5.8 or later (BPF ring buffer, BTF "
+		     "tracepoints); upgrade the kernel",
+		     u.release);
+		return -1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		warn("no kernel BTF: /sys/kernel/btf/vmlinux is missing; cgtap needs a kernel built "
+		     "with CONFIG_DEBUG_INFO_BTF=y");
+		return -1;
+	}
+	return 0;
+}
+
+/* Explain a failed load or attach by its cause. */
+static void explain(const char *what, int err)
+{
+	if (err == -ENOSYS)
+		warn("cannot %s: this kernel has no BPF system call (CONFIG_BPF_SYSCALL=y is needed)",
+		     what);
+	else if (err == -EPERM || err == -EACCES)
+		warn("cannot %s: permission denied (root with CAP_BPF and CAP_PERFMON is needed; "
+		     "kernel lockdown or a security module may forbid BPF)",
+		     what);
+	else if (err == -ENOENT || err == -ESRCH)
+		warn("cannot %s: the kernel has no cgroup_mkdir/cgroup_rmdir BTF tracepoints "
+		     "(Linux 5.8 or later with CONFIG_DEBUG_INFO_BTF=y is needed)",
+		     what);
+	else
+		warn("cannot %s: %s (run with -v for libbpf's messages)", what, strerror(-err));
+}
+
+/* Open the directory to walk for hierarchy h and check that it is a cgroupfs; -1 on failure. */
+static int open_scan_root(const struct hier *h, const char *override)
+{
+	const char *dir = override ? override : h->mount;
+	struct statfs sf;
+	char q[256];
+	int fd;
+
+	if (!dir) {
+		warn("cgroupfs not mounted: hierarchy %d (%s) has no mount in /proc/self/mountinfo; "
+		     "mount it or pass --cgroupfs PATH",
+		     h->id, h->id ? h->controllers : "cgroup2");
+		return -1;
+	}
+	log_quote(q, sizeof(q), dir, strlen(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		warn("cannot open cgroupfs '%s':", q);
+		return -1;
+	}
+	if (fstatfs(fd, &sf) ||
+	    (sf.f_type != CGROUP_SUPER_MAGIC && sf.f_type != CGROUP2_SUPER_MAGIC)) {
+		warn("'%s' is not a cgroup filesystem: cgroupfs not mounted there; pass the mount "
+		     "point of the hierarchy with --cgroupfs",
+		     q);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	struct cgtap_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct hiers hs = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int scan_fd[HIER_MAX], nscan = 0, scan_hid[HIER_MAX];
+	int status = EXIT_FAIL, target = 0, err;
+	int64_t deadline = 0, last_clock;
+	char why[256];
+
+	/* 1. Parse the command line; stdout carries only records. */
+	prog_name = "cgtap";
+	out_init();
+	parse_args(argc, argv);
+	jsonw_init(&jw, stdout);
+
+	/* 2. libbpf speaks only with -v. */
+	libbpf_set_print(libbpf_print);
+
+	/* 3. Say plainly what is missing before libbpf tries. */
+	if (preflight())
+		goto cleanup;
+
+	/* 4. Choose the hierarchy, and find its cgroupfs for --scan. */
+	if (hiers__load(&hs)) {
+		warn("cannot read /proc/self/cgroup (is /proc mounted?):");
+		goto cleanup;
+	}
+	if (hiers__select(&hs, env.hierarchy, &target, why, sizeof(why))) {
+		char q[128];
+
+		log_quote(q, sizeof(q), env.hierarchy, strlen(env.hierarchy));
+		warn("--hierarchy: no cgroup hierarchy '%s' on this host (see /proc/self/cgroup)", q);
+		status = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (target == CGTAP_ALL_HIERARCHIES)
+		verbose("hierarchy all: %s", why);
+	else
+		verbose("hierarchy %d: %s", target, why);
+	if (env.scan) {
+		for (int i = 0; i < hs.n; i++) {
+			if (target != CGTAP_ALL_HIERARCHIES && hs.h[i].id != target)
+				continue;
+			scan_fd[nscan] = open_scan_root(&hs.h[i], env.cgroupfs);
+			if (scan_fd[nscan] < 0)
+				goto cleanup;
+			scan_hid[nscan++] = hs.h[i].id;
+		}
+	}
+
+	/* 5. SIGINT and SIGTERM end the loop; no SA_RESTART, so poll() returns at once. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	/* 6. Open the BPF object, set the filter and the ring buffer size, load, attach. */
+	skel = cgtap_bpf__open();
+	if (!skel) {
+		explain("open the BPF object", -errno);
+		goto cleanup;
+	}
+	skel->rodata->target_hierarchy = target;
+	err = bpf_map__set_max_entries(skel->maps.events, env.ringbuf_size);
+	if (!err)
+		err = cgtap_bpf__load(skel);
+	if (err) {
+		explain("load the BPF programs", err);
+		goto cleanup;
+	}
+	err = cgtap_bpf__attach(skel);
+	if (err) {
+		explain("attach to the cgroup tracepoints", err);
+		goto cleanup;
+	}
+
+	/* 7. The ring buffer, and the clock offset for its timestamps. */
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	if (!rb) {
+		explain("set up the ring buffer", -errno);
+		goto cleanup;
+	}
+	clock_measure();
+	last_clock = ns_of(CLOCK_MONOTONIC);
+	if (env.duration_ms)
+		deadline = last_clock + (int64_t)env.duration_ms * 1000000;
+
+	/* 8. Everything is open: keep only what the walk needs, and no new privileges. */
+	if (caps_drop(nscan > 0)) {
+		warn("cannot drop capabilities:");
+		goto cleanup;
+	}
+	verbose("attached to cgroup:cgroup_mkdir and cgroup:cgroup_rmdir; ring buffer %lu bytes; "
+		"clock offset %lld ns +/- %lld ns",
+		env.ringbuf_size, (long long)clock_off, (long long)clock_err);
+
+	/* 9. --scan: after attaching, so a cgroup made during the walk is still seen. */
+	for (int i = 0; i < nscan; i++) {
+		struct scan_ctx sc = { .skel = skel, .rb = rb, .hierarchy_id = scan_hid[i] };
+		const struct hier *h = hiers__find(&hs, scan_hid[i]);
+		int fd = scan_fd[i];
+
+		scan_fd[i] = -1;
+		if (scan_tree(fd, env.cgroupfs ? "/" : h->mount_root, scan_visit, &sc) < 0) {
+			warn("--scan: out of memory");
+			goto cleanup;
+		}
+		verbose("scan of hierarchy %d done: %llu directories", scan_hid[i], sc.dirs);
+		if (done || exiting)
+			break;
+	}
+	if (nscan && caps_drop(false)) {
+		warn("cannot drop capabilities:");
+		goto cleanup;
+	}
+
+	/* 10. Hand records over; flush whenever the ring buffer has nothing ready. */
+	while (!done && !exiting) {
+		struct pollfd pfd[2] = {
+			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
+			{ .fd = STDOUT_FILENO, .events = 0 }, /* POLLERR: the reader is gone */
+		};
+		int64_t now, timeout = 1000;
+
+		err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR && err != -ECANCELED) {
+			warn("reading the ring buffer failed: %s", strerror(-err));
+			goto cleanup;
+		}
+		check_lost(skel);
+		if (done)
+			break;
+		if (err > 0)
+			continue;
+		out_flush();
+		now = ns_of(CLOCK_MONOTONIC);
+		if (deadline) {
+			if (now >= deadline)
+				break;
+			if ((deadline - now) / 1000000 + 1 < timeout)
+				timeout = (deadline - now) / 1000000 + 1;
+		}
+		if (now - last_clock >= 1000000000) {
+			clock_measure(); /* follow a step of the wall clock while idle */
+			last_clock = now;
+		}
+		if (poll(pfd, 2, (int)timeout) < 0 && errno != EINTR) {
+			warn("poll:");
+			goto cleanup;
+		}
+		if (pfd[1].revents & (POLLERR | POLLHUP))
+			_exit(EXIT_OK); /* | head: the reader left; nothing more to say */
+	}
+
+	/* 11. Hand over what is still in the ring buffer, unless --count is reached. */
+	if (!done) {
+		ring_buffer__consume(rb);
+		check_lost(skel);
+	}
+	status = EXIT_OK;
+
+cleanup:
+	for (int i = 0; i < nscan; i++)
+		if (scan_fd[i] >= 0)
+			close(scan_fd[i]);
+	ring_buffer__free(rb);
+	cgtap_bpf__destroy(skel);
+	hiers__free(&hs);
+	return out_close(status);
+}
