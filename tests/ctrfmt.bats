@@ -157,7 +157,7 @@ wait_lines() {
 }
 
 @test "a removal shows its exit code, and oom when the kernel killed it" {
-	run bash -c "grep container_remove '$F/records.ndjson' | ctrfmt --no-header --columns EVENT,EXIT"
+	run bash -c "grep container_remove '$F/records.ndjson' | ctrfmt --no-header -c EVENT,EXIT"
 	assert_line --index 0 --regexp '^container_remove +0$'
 	assert_line --index 1 --regexp '^container_remove +137 oom$'
 	assert_line --index 2 --regexp '^container_remove +-1$'
@@ -338,6 +338,12 @@ wait_lines() {
 
 @test "--color always wins over NO_COLOR" {
 	NO_COLOR=1 run ctrfmt --color=always --no-header "$F/records.ndjson"
+	assert_line --index 0 --partial $'\e[1;33m'
+}
+
+@test "--color takes its value as the next argument too" {
+	run ctrfmt --color always --no-header "$F/records.ndjson"
+	assert_success
 	assert_line --index 0 --partial $'\e[1;33m'
 }
 

@@ -22,12 +22,12 @@ static const char usage[] =
 	"                          ndjson (records unchanged: a validator)\n"
 	"  -w, --wide            table: more columns (full id, digest, pod uid, sandbox, ctime,\n"
 	"                          exit code, cgroup path, enrich_error); never cut a value\n"
-	"  -o, --columns=LIST    table: these columns, comma-separated: record field names\n"
+	"  -c, --columns=LIST    table: these columns, comma-separated: record field names\n"
 	"                          (header = the name in upper case) or TIME, EVENT, RUNTIME,\n"
 	"                          CONTAINER, NAME, IMAGE, POD, DIGEST, POD_UID, SANDBOX, CTIME,\n"
 	"                          EXIT, PATH, ENRICH_ERROR; NAME:WIDTH sets a width\n"
 	"      --no-header       table: no header line\n"
-	"      --color[=WHEN]    colour table rows: auto (the default: only on a terminal, and\n"
+	"      --color=WHEN      colour table rows: auto (the default: only on a terminal, and\n"
 	"                          not when NO_COLOR is set), always, or never\n"
 	"      --strict          stop at the first malformed line, with exit status 65\n"
 	"  -h, --help            show this help and exit\n"
@@ -46,10 +46,10 @@ enum {
 static const struct option options[] = {
 	{"format", required_argument, NULL, 'f'},
 	{"wide", no_argument, NULL, 'w'},
-	{"columns", required_argument, NULL, 'o'},
+	{"columns", required_argument, NULL, 'c'},
 	{"no-header", no_argument, NULL, OPT_NO_HEADER},
-	{"color", optional_argument, NULL, OPT_COLOR},
-	{"colour", optional_argument, NULL, OPT_COLOR},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"colour", required_argument, NULL, OPT_COLOR},
 	{"strict", no_argument, NULL, OPT_STRICT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -79,7 +79,7 @@ static bool want_color(const char *when)
 {
 	const char *no = getenv("NO_COLOR");
 
-	if (!when || !strcmp(when, "always"))
+	if (!strcmp(when, "always"))
 		return true;
 	if (!strcmp(when, "never"))
 		return false;
@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 	/* 1. Options. */
 	prog_name = "ctrfmt";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:wo:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:wc:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "table"))
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 		case 'w':
 			to.wide = table_only = true;
 			break;
-		case 'o':
+		case 'c':
 			to.columns = optarg;
 			table_only = true;
 			break;
