@@ -175,7 +175,7 @@ assert_stopped() {
 	assert_no_cgroup "/default/rt-ctr-$uid"
 }
 
-@test "rt: one DIR runs all three runtimes at once, stop removes them all" {
+@test "rt: one DIR runs all three runtimes, stop removes them all, and parents of removed containers" {
 	require_cmd dockerd
 	require_cmd podman
 	require_cmd containerd
@@ -189,9 +189,27 @@ assert_stopped() {
 	pids="$(cat "$DIR/docker.pid") $(cat "$DIR/podman.pid") $(cat "$DIR/containerd.pid")"
 	d=$(rt docker "$DIR" run -d ctrwatch-test:1)
 	p=$(rt podman "$DIR" run -d ctrwatch-test:1)
+
+	# containers and pods the test removes itself: the parents they leave go at stop too
+	uid=$(uuid)
+	rt docker "$DIR" run -d --name rt-gone --cgroup-parent "/kubepods/besteffort/pod$uid-d" ctrwatch-test:1 >/dev/null
+	rt docker "$DIR" rm -f rt-gone >/dev/null
+	pod=$(rt podman "$DIR" pod create --name rt-gone-pod)
+	rt podman "$DIR" run -d --pod rt-gone-pod ctrwatch-test:1 >/dev/null
+	rt podman "$DIR" pod rm -f -t 0 rt-gone-pod >/dev/null
+	[ -d "/sys/fs/cgroup/unified/libpod_parent/$pod" ] # left in cgroup2 and name=systemd
+	sid=$(rt cri "$DIR" runp rt-gone default "$uid" --cgroup-parent "/kubepods/besteffort/pod$uid-c")
+	rt cri "$DIR" start "$(rt cri "$DIR" create "$sid" app docker.io/library/ctrwatch-test:1 rt-gone default "$uid")"
+	rt cri "$DIR" stopp "$sid"
+	rt cri "$DIR" rmp "$sid"
+	assert_cgroup "/kubepods/besteffort/pod$uid-c"
+
 	run rt stop "$DIR"
 	assert_success
 	for pid in $pids; do assert_stopped "$pid"; done
 	assert_no_cgroup "/docker/$d"
 	assert_no_cgroup "/libpod_parent/libpod-$p"
+	assert_no_cgroup "/kubepods/besteffort/pod$uid-d"
+	assert_no_cgroup "/libpod_parent/$pod"
+	assert_no_cgroup "/kubepods/besteffort/pod$uid-c"
 }
