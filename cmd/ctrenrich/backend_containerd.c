@@ -35,12 +35,15 @@ enum {
 	STEP_CRI,   /* CRI ContainerStatus (removal, the task is gone) */
 };
 
-/* The lookup's own state, in lk->scratch (kept across steps and retries). */
+/* The lookup's own state, in lk->scratch (kept across steps and retries); bytes only, as
+ * scratch has no alignment. */
 struct scratch {
 	unsigned char pos;    /* position in the namespace order */
+	unsigned char first;  /* the namespace asked first (the last hit when the lookup began) */
+	unsigned char gen;    /* the namespace list it walks (ns.gen, modulo 256) */
 	bool listed;	      /* the namespaces were listed during this lookup */
 	bool cri;	      /* the container is CRI's (io.cri-containerd.kind = container) */
-	char ns[NS_LEN];      /* where the container was found; "" before */
+	char ns[NS_LEN];      /* the namespace last asked: where the container was found */
 	char image[NS_LEN * 4]; /* its image name, for Images/Get ("" when none) */
 };
 _Static_assert(sizeof(struct scratch) <= sizeof(((struct be_lookup *)0)->scratch),
@@ -51,6 +54,7 @@ static struct {
 	unsigned n;
 	bool valid;
 	unsigned hit; /* index of the namespace of the last hit */
+	unsigned char gen; /* +1 on each listing */
 	struct timespec listed_at;
 } ns;
 
@@ -92,16 +96,28 @@ static bool ctd_id_ok(const char *id, size_t len)
 	return ident_ok(id, len, ID_LEN);
 }
 
-/* The namespace at position pos: the last hit first, then the others in listed order. */
-static const char *ns_at(unsigned pos)
+/*
+ * The namespace at position pos of sc's walk: its first one (the last hit when the lookup
+ * began), then the others in listed order. Fixed per lookup, so that lookups running at once
+ * do not make each other skip a namespace.
+ */
+static const char *ns_at(const struct scratch *sc, unsigned pos)
 {
-	unsigned hit = ns.hit < ns.n ? ns.hit : 0;
+	unsigned first = sc->first < ns.n ? sc->first : 0;
 
 	if (pos >= ns.n)
 		return NULL;
 	if (pos == 0)
-		return ns.name[hit];
-	return ns.name[pos <= hit ? pos - 1 : pos];
+		return ns.name[first];
+	return ns.name[pos <= first ? pos - 1 : pos];
+}
+
+/* Walk the current namespace list from its start. */
+static void walk_begin(struct scratch *sc)
+{
+	sc->pos = 0;
+	sc->first = (unsigned char)ns.hit;
+	sc->gen = ns.gen;
 }
 
 static int ctd_request(struct be_lookup *lk, struct be_request *rq)
@@ -116,6 +132,7 @@ static int ctd_request(struct be_lookup *lk, struct be_request *rq)
 			lk->step = STEP_TASK;
 		} else {
 			memset(sc, 0, sizeof(*sc));
+			walk_begin(sc);
 			lk->step = ns.valid && ns.n ? STEP_GET : STEP_LIST;
 		}
 	}
@@ -126,7 +143,11 @@ static int ctd_request(struct be_lookup *lk, struct be_request *rq)
 		return bg_end(lk, rq, &b, mark, CTD_SVC_NAMESPACES, CTD_METHOD_LIST, NULL);
 	case STEP_GET:
 		ctd_container_get_req(&b, lk->id);
-		return bg_end(lk, rq, &b, mark, CTD_SVC_CONTAINERS, CTD_METHOD_GET, ns_at(sc->pos));
+		/* Another lookup listed the namespaces again: walk the new list from its start. */
+		if (sc->gen != ns.gen)
+			walk_begin(sc);
+		snprintf(sc->ns, sizeof(sc->ns), "%s", ns_at(sc, sc->pos));
+		return bg_end(lk, rq, &b, mark, CTD_SVC_CONTAINERS, CTD_METHOD_GET, sc->ns);
 	case STEP_IMAGE:
 		ctd_image_get_req(&b, sc->image);
 		return bg_end(lk, rq, &b, mark, CTD_SVC_IMAGES, CTD_METHOD_GET, sc->ns);
@@ -156,9 +177,10 @@ static enum be_result on_list(struct be_lookup *lk, int code, const uint8_t *msg
 		if (ident_ok(names[i].s, names[i].len, NS_LEN - 1))
 			pb_str_copy(ns.name[ns.n++], NS_LEN, names[i]);
 	ns.valid = true;
+	ns.gen++;
 	clock_gettime(CLOCK_MONOTONIC, &ns.listed_at);
 	scr(lk)->listed = true;
-	scr(lk)->pos = 0;
+	walk_begin(scr(lk));
 	if (!ns.n)
 		return BE_NOTFOUND;
 	lk->step = STEP_GET;
@@ -201,7 +223,6 @@ static enum be_result on_get(struct be_lookup *lk, int code, const uint8_t *msg,
 		return bg_error(lk, code);
 	if (ctd_container_parse(msg, len, &c, &err) < 0)
 		return bg_bad_pb(lk, err);
-	snprintf(sc->ns, sizeof(sc->ns), "%s", ns_at(sc->pos));
 	for (unsigned i = 0; i < ns.n; i++)
 		if (!strcmp(ns.name[i], sc->ns))
 			ns.hit = i;

@@ -189,6 +189,34 @@ static void test_containerd_create(void)
 	CHECK(m.s[M_DIGEST] == NULL);
 	meta__clear(&m);
 
+	/* Two lookups at once: the first one's hit must not make the other skip a namespace. */
+	{
+		struct be_lookup la, lb;
+		struct meta ma, mb;
+
+		lookup_init(&la, &ma, CTR_ID, BE_CREATE);
+		lookup_init(&lb, &mb, "other", BE_CREATE);
+		request(be, &la, "/containerd.services.containers.v1.Containers/Get", "k8s.io", CTR_ID);
+		request(be, &lb, "/containerd.services.containers.v1.Containers/Get", "k8s.io", "other");
+		CHECK_INT(be->response(&la, answer(&a, GRPC_NOT_FOUND, NULL, 0)), BE_MORE);
+		request(be, &la, "/containerd.services.containers.v1.Containers/Get", "default", CTR_ID);
+		CHECK_INT(be->response(&la, answer(&a, GRPC_OK, ctr, len)), BE_MORE);
+		CHECK_INT(be->response(&lb, answer(&a, GRPC_NOT_FOUND, NULL, 0)), BE_MORE);
+		request(be, &lb, "/containerd.services.containers.v1.Containers/Get", "default", "other");
+		CHECK_INT(be->response(&lb, answer(&a, GRPC_NOT_FOUND, NULL, 0)), BE_NOTFOUND);
+		/* The image of la is asked where la was found. */
+		request(be, &la, "/containerd.services.images.v1.Images/Get", "default", NULL);
+		meta__clear(&ma);
+		meta__clear(&mb);
+		/* And a hit in k8s.io puts it first again. */
+		lookup_init(&la, &ma, CTR_ID, BE_CREATE);
+		request(be, &la, "/containerd.services.containers.v1.Containers/Get", "default", CTR_ID);
+		CHECK_INT(be->response(&la, answer(&a, GRPC_NOT_FOUND, NULL, 0)), BE_MORE);
+		request(be, &la, "/containerd.services.containers.v1.Containers/Get", "k8s.io", CTR_ID);
+		CHECK_INT(be->response(&la, answer(&a, GRPC_OK, ctr, len)), BE_MORE);
+		meta__clear(&ma);
+	}
+
 	/* Not found in any namespace (the list is fresh: not listed again). */
 	lookup_init(&lk, &m, "nope", BE_CREATE);
 	request(be, &lk, "/containerd.services.containers.v1.Containers/Get", "k8s.io", "nope");
