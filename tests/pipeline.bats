@@ -102,22 +102,21 @@ start_cgtap() {
 	stages=$(ps -o pid= --ppid "$W" | tr -d ' ')
 	[ "$(wc -w <<<"$stages")" -eq 4 ]
 	kill -TERM "$W"
-	run wait "$W"
-	assert_success
+	wait "$W" || fail "ctrwatch exited with status $?"
 	for p in $stages; do ! kill -0 "$p" 2>/dev/null || fail "stage $p is still running"; done
 	[ ! -s "$TMP/err" ] || fail "stderr: $(cat "$TMP/err")"
 	dk rm -f pre x1 >/dev/null
 }
 
 @test "ctrwatch --format json prints Tracee-style events that parse" {
-	ctrwatch --socket docker="$RTDIR/docker.sock" --format json >"$TMP/out" 2>"$TMP/err" &
+	ctrwatch -v --socket docker="$RTDIR/docker.sock" --format json >"$TMP/out" 2>"$TMP/err" &
 	W=$!
 	PIDS+=("$W")
-	sleep 1
+	wait_for "$TMP/err" 'scan of hierarchy .* done'
 	id=$(dk run -d --network none --name jx ctrwatch-test:1)
 	wait_for "$TMP/out" "\"eventName\":\"container_create\".*$id"
 	kill -TERM "$W"
-	wait "$W"
+	wait "$W" || fail "ctrwatch exited with status $?"
 	run cat "$TMP/out"
 	assert_all_json
 	run jq -c "select(.eventName == \"container_create\" and (.args[1].value == \"$id\")) | [.args[] | .name]" "$TMP/out"
@@ -126,16 +125,15 @@ start_cgtap() {
 }
 
 @test "with no runtime socket at all, creates still appear with enrich_error and nothing hangs" {
-	ctrwatch --format ndjson --socket docker="$TMP/none.sock" --socket podman="$TMP/none.sock" \
+	ctrwatch -v --format ndjson --socket docker="$TMP/none.sock" --socket podman="$TMP/none.sock" \
 		--socket containerd="$TMP/none.sock" --socket crio="$TMP/none.sock" >"$TMP/out" 2>"$TMP/err" &
 	W=$!
 	PIDS+=("$W")
-	sleep 1
+	wait_for "$TMP/err" 'scan of hierarchy .* done'
 	id=$(dk run -d --network none ctrwatch-test:1)
 	wait_for "$TMP/out" "\"container_create\".*\"container_id\":\"$id\""
 	kill -TERM "$W"
-	run wait "$W"
-	assert_success
+	wait "$W" || fail "ctrwatch exited with status $?"
 	run jq -r "select(.container_id == \"$id\") | [.event, .runtime, (.enrich_error | length > 0)] | @tsv" "$TMP/out"
 	assert_output "$(printf 'container_create\tdocker\ttrue')"
 	dk rm -f "$id" >/dev/null
