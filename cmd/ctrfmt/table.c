@@ -73,6 +73,7 @@ static const struct {
 };
 
 #define DEFAULT_WIDTH 16
+#define COLS_MAX 64 /* well under FIELDS_MAX, which also holds the builtins' fields */
 #define GAP 2
 
 #define COLOR_HEADER "\033[1m"
@@ -84,7 +85,7 @@ static const struct {
 
 struct table {
 	struct fields fs;
-	struct col col[FIELDS_MAX];
+	struct col col[COLS_MAX];
 	unsigned ncol;
 	int s_count;
 	bool wide, header, color;
@@ -123,8 +124,8 @@ static void add_col(struct table *t, const char *spec)
 	}
 	if (!*name)
 		cli_usage_error("--columns: empty column name in '%s'", spec);
-	if (t->ncol == FIELDS_MAX)
-		cli_usage_error("--columns: too many columns (at most %d)", FIELDS_MAX);
+	if (t->ncol == COLS_MAX)
+		cli_usage_error("--columns: too many columns (at most %d)", COLS_MAX);
 	c = &t->col[t->ncol++];
 	b = builtin(name);
 	if (b) {

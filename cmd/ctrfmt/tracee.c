@@ -2,11 +2,16 @@
  * --format json: one event a line in Tracee's legacy JSON schema (tracee.md 8.3), so that what
  * was built for Tracee's container events reads ours unchanged.
  *
- * Context: the task that made the change (pid, comm) and the cgroup it concerns (cgroup_id).
- * For the container lifecycle events the container context is empty, as in Tracee: the task
- * that creates or removes a container's cgroup (runc, containerd-shim, conmon) runs on the host,
- * and the container's own data travels in args. Any other event that carries container fields
- * happened inside that container, so they fill the context.
+ * Context: the task that made the change (pid, comm) and the cgroup it concerns (cgroup_id;
+ * Tracee has the task's own cgroup there, which we do not know). For the container lifecycle
+ * and cgroup events the container context is empty, as in Tracee: the task that creates or
+ * removes a container's cgroup (runc, containerd-shim, conmon) runs on the host, and the
+ * container's own data travels in args. Any other event that carries container fields happened
+ * inside that container, so they fill the context (empty strings left out, like Go's omitempty).
+ *
+ * Strings are copied from the record with their escapes, through safe_json_body(): the same
+ * JSON values, with what a terminal could act on (DEL, C1, bidi and other format characters)
+ * escaped too, which jsonw leaves raw. Each event is built in one buffer and written at once.
  *
  * Args: Tracee's arguments first, in its order and types (for container_create and
  * existing_container all ten, defaults where a field is missing, as Tracee sends ""/0/false
@@ -172,7 +177,7 @@ static void put_cstr(struct buf *o, const char *s)
 static void put_u64(struct buf *o, uint64_t v)
 {
 	char d[24];
-	int i = sizeof(d);
+	size_t i = sizeof(d);
 
 	do {
 		d[--i] = (char)('0' + v % 10);
