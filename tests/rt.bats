@@ -213,3 +213,20 @@ assert_stopped() {
 	assert_no_cgroup "/libpod_parent/$pod"
 	assert_no_cgroup "/kubepods/besteffort/pod$uid-c"
 }
+
+@test "rt stop: after the daemon was killed, its shims, containers and cgroups still go" {
+	require_cmd containerd
+	rt start containerd "$DIR"
+	pid=$(cat "$DIR/containerd.pid")
+	name=rt-crash-$(uuid)
+	rt ctr "$DIR" run -d docker.io/library/ctrwatch-test:1 "$name"
+	assert_cgroup "/default/$name"
+	kill -KILL "$pid"
+	run rt stop "$DIR"
+	assert_success
+	assert_output --partial "killing leftover containerd-shim"
+	assert_stopped "$pid"
+	assert_no_cgroup "/default/$name"
+	run grep -lF "bundle=$DIR/" /run/containerd/runc/default/"$name"/state.json
+	assert_failure
+}
