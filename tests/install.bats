@@ -37,7 +37,7 @@ teardown() {
 	for m in "$ROOT"/man/*.[178]; do
 		for p in cgtap ctrdetect ctrenrich ctrfmt ctr-records ctrwatch; do
 			[ "$(basename "$m" | sed 's/\.[0-9]$//')" = "$p" ] && continue
-			sed -n '/^\.SH SEE ALSO/,$p' "$m" | grep -q "$p" || fail "$(basename "$m") does not name $p"
+			sed -n '/^\.SH SEE ALSO/,$p' "$m" | sed 's/\\-/-/g' | grep -q "$p" || fail "$(basename "$m") does not name $p"
 		done
 	done
 }
