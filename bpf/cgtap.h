@@ -10,8 +10,11 @@
 #define CGTAP_PATH_MAX 4096
 /* A kernfs name is at most NAME_MAX (255) bytes; one slot holds it with its '/'. */
 #define CGTAP_NAME_SLOT 256
-/* Levels walked at most: a 4096-byte path has at most 2048 components ("/x"). */
-#define CGTAP_MAX_DEPTH 2048
+/*
+ * Levels walked at most; a deeper cgroup is flagged CGTAP_F_TRUNCATED. Real hierarchies are a few
+ * levels deep, and each level walked adds to the verifier's work at load time.
+ */
+#define CGTAP_MAX_DEPTH 256
 
 /* Every hierarchy: the value of target_hierarchy that turns the filter off. */
 #define CGTAP_ALL_HIERARCHIES (-1)

@@ -54,6 +54,7 @@ cg_mkdir() {
 
 # Start cgtap in the background (stdout $OUT, stderr $ERR) and wait until it has attached.
 start_cgtap() {
+	rm -f "$OUT" "$ERR" # a second start must not see the first one's "attached"
 	cgtap -v "$@" >"$OUT" 2>"$ERR" 3>&- &
 	CGTAP_PID=$!
 	local i
@@ -307,6 +308,32 @@ all_mounts() {
 		fi
 	done
 	[ ${#full} -gt 4096 ]
+}
+
+@test "a cgroup more than 256 levels deep is flagged path_truncated, never silently cut" {
+	require_root
+	local mnt full i rec
+	mnt=$(cg_mount unified)
+	start_cgtap --hierarchy unified
+	cg_mkdir "$mnt/$T"
+	"$HELPERS/cgchurn" deep "$mnt/$T" d 260
+	wait_lines 261 "\"/$T"
+	sleep 0.2
+	stop_cgtap
+	assert_success
+	full=/$T
+	for i in $(seq 2 261); do
+		full=$full/d
+		rec=$(grep -F "\"level\":$i," "$OUT" | grep -F "\"cgroup_mkdir\"" | grep -F "/$T" || true)
+		[ -n "$rec" ] || rec=$(grep -F "\"level\":$i," "$OUT" | grep -F '"path_truncated":true')
+		if [ "$i" -le 256 ]; then
+			jq -e --arg p "$full" '.path == $p and (has("path_truncated") | not)' <<<"$rec" >/dev/null ||
+				fail "level $i not exact: $rec"
+		else
+			jq -e --arg p "$full" '.path_truncated == true and (.path as $q | $p | endswith($q))' \
+				<<<"$rec" >/dev/null || fail "level $i not flagged: $rec"
+		fi
+	done
 }
 
 @test "--scan lists the cgroups that exist with inode, level and ctime" {

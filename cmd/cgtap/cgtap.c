@@ -75,9 +75,9 @@ static struct env {
 	const char *hierarchy;
 	const char *cgroupfs;
 	unsigned long long count;
-	unsigned long long duration_ms;
+	long long duration_ms; /* -1: no --duration */
 	unsigned long ringbuf_size;
-} env = { .hierarchy = "auto", .ringbuf_size = DEFAULT_RINGBUF_SIZE };
+} env = { .hierarchy = "auto", .duration_ms = -1, .ringbuf_size = DEFAULT_RINGBUF_SIZE };
 
 static volatile sig_atomic_t exiting;
 static struct jsonw jw;
@@ -149,7 +149,7 @@ static void parse_args(int argc, char **argv)
 		case 'H': env.hierarchy = optarg; break;
 		case 'C': env.cgroupfs = optarg; break;
 		case 'c': env.count = cli_number("--count", optarg, 1, ULLONG_MAX); break;
-		case 'd': env.duration_ms = cli_duration_ms("--duration", optarg); break;
+		case 'd': env.duration_ms = (long long)cli_duration_ms("--duration", optarg); break;
 		case 'b': env.ringbuf_size = parse_size(optarg); break;
 		case 'v': log_verbose++; break;
 		case 'h': cli_help(usage);
@@ -170,7 +170,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	if (!log_verbose || (level == LIBBPF_DEBUG && log_verbose < 2))
 		return 0;
-	fprintf(stderr, "cgtap: libbpf: ");
+	fprintf(stderr, "cgtap: ");
 	return vfprintf(stderr, fmt, ap);
 }
 
@@ -203,6 +203,30 @@ struct rec {
 	uint64_t ctime;
 };
 
+/* "path_hex": the raw bytes of a path that is not valid UTF-8 (rare: the buffer is kept). */
+static void write_path_hex(const char *path, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	static char *buf;
+	static size_t cap;
+
+	if (2 * len + 2 > cap) {
+		char *p = realloc(buf, 2 * len + 2);
+
+		if (!p)
+			die("out of memory");
+		buf = p;
+		cap = 2 * len + 2;
+	}
+	buf[0] = '"';
+	for (size_t i = 0; i < len; i++) {
+		buf[1 + 2 * i] = digits[(unsigned char)path[i] >> 4];
+		buf[2 + 2 * i] = digits[(unsigned char)path[i] & 15];
+	}
+	buf[2 * len + 1] = '"';
+	jsonw_raw(&jw, "path_hex", buf, 2 * len + 2);
+}
+
 static void rec_write(const struct rec *r)
 {
 	jsonw_obj_open(&jw, NULL);
@@ -218,16 +242,8 @@ static void rec_write(const struct rec *r)
 		jsonw_u64(&jw, "ctime", r->ctime);
 	if (r->truncated)
 		jsonw_bool(&jw, "path_truncated", true);
-	if (needs_hex(r->path, r->path_len)) {
-		static const char hex[] = "0123456789abcdef";
-
-		fputs(",\"path_hex\":\"", stdout);
-		for (size_t i = 0; i < r->path_len; i++) {
-			putchar(hex[(unsigned char)r->path[i] >> 4]);
-			putchar(hex[(unsigned char)r->path[i] & 15]);
-		}
-		putchar('"');
-	}
+	if (needs_hex(r->path, r->path_len))
+		write_path_hex(r->path, r->path_len);
 	jsonw_obj_close(&jw);
 	if (env.count && ++records >= env.count)
 		done = true;
@@ -391,10 +407,10 @@ int main(int argc, char **argv)
 	struct cgtap_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct hiers hs = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	int scan_fd[HIER_MAX], nscan = 0, scan_hid[HIER_MAX];
 	int status = EXIT_FAIL, target = 0, err;
-	int64_t deadline = 0, last_clock;
+	int64_t deadline = -1, last_clock;
 	char why[256];
 
 	/* 1. Parse the command line; stdout carries only records. */
@@ -438,7 +454,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* 5. SIGINT and SIGTERM end the loop; no SA_RESTART, so poll() returns at once. */
+	/*
+	 * 5. SIGINT and SIGTERM end the loop. SA_RESTART keeps a write to a full pipe going;
+	 * poll() is never restarted, so the loop still sees the signal at once.
+	 */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
@@ -470,7 +489,7 @@ int main(int argc, char **argv)
 	}
 	clock_measure();
 	last_clock = ns_of(CLOCK_MONOTONIC);
-	if (env.duration_ms)
+	if (env.duration_ms >= 0)
 		deadline = last_clock + (int64_t)env.duration_ms * 1000000;
 
 	/* 8. Everything is open: keep only what the walk needs, and no new privileges. */
@@ -522,7 +541,7 @@ int main(int argc, char **argv)
 			continue;
 		out_flush();
 		now = ns_of(CLOCK_MONOTONIC);
-		if (deadline) {
+		if (deadline >= 0) {
 			if (now >= deadline)
 				break;
 			if ((deadline - now) / 1000000 + 1 < timeout)
