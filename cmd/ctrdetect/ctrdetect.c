@@ -22,7 +22,7 @@
 #include "rec.h"
 #include "table.h"
 
-#define MAX_CONTAINERS_DEFAULT 65536
+#define MAX_CONTAINERS_DEFAULT 16384
 
 static const char usage[] =
 	"Usage: ctrdetect [OPTION]... [FILE]...\n"
@@ -31,7 +31,7 @@ static const char usage[] =
 	"\n"
 	"  -a, --all               pass every record through; mark the ones inside containers\n"
 	"                          with runtime, container_id and container_root\n"
-	"  -n, --max-containers N  remember at most N containers (default 65536)\n"
+	"  -n, --max-containers N  remember at most N containers (default 16384)\n"
 	"      --strict            stop at the first bad line, with exit status 65\n"
 	"  -h, --help              display this help and exit\n"
 	"      --version           output version information and exit\n"
