@@ -336,6 +336,12 @@ wait_lines() {
 	assert_output 0
 }
 
+@test "an empty NO_COLOR does not turn colour off" {
+	require_cmd script
+	run_pty "NO_COLOR= ctrfmt '$F/records.ndjson'" "$BATS_TEST_TMPDIR/pty"
+	grep -q $'\e\\[32m' "$BATS_TEST_TMPDIR/pty"
+}
+
 @test "--color always wins over NO_COLOR" {
 	NO_COLOR=1 run ctrfmt --color=always --no-header "$F/records.ndjson"
 	assert_line --index 0 --partial $'\e[1;33m'
