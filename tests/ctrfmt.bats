@@ -116,6 +116,23 @@ wait_lines() {
 	diff -u "$F/hostile.json" <(printf '%s\n' "$output")
 }
 
+@test "ctrdetect's recorded outputs render in every format, one row or event a record" {
+	local out n
+	for out in "$FIX"/ctrdetect/*.out; do
+		[ -e "$out" ] || skip "no ctrdetect fixtures"
+		n=$(grep -c '' "$out")
+		run --separate-stderr ctrfmt --no-header "$out"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "${#lines[@]}" "$n"
+		run --separate-stderr ctrfmt -f json "$out"
+		assert_success
+		assert_all_json
+		assert_equal "${#lines[@]}" "$n"
+		ctrfmt -f ndjson "$out" | cmp - "$out"
+	done
+}
+
 # ---- the table ----
 
 @test "the header names the default columns" {
