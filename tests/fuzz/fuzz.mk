@@ -8,10 +8,14 @@
 # main (tests/fuzz/replay.c), replay the seeds and regressions in `make test`.
 
 FUZZ_SECONDS ?= 30
-FUZZ_ALL := rec classify
+FUZZ_ALL := rec classify pb grpc runtime_json ctrfmt
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SRCS_rec :=
 FUZZ_SRCS_classify := cmd/ctrdetect/classify.c
+FUZZ_SRCS_pb := $(patsubst %,cmd/ctrenrich/%.c,pb containerd cri meta_grpc)
+FUZZ_SRCS_grpc := $(patsubst %,cmd/ctrenrich/%.c,grpc pb)
+FUZZ_SRCS_runtime_json := $(patsubst %,cmd/ctrenrich/%.c,docker podman labels jp backend)
+FUZZ_SRCS_ctrfmt := $(patsubst %,cmd/ctrfmt/%.c,fields table text tracee) cmd/ctrenrich/jp.c
 FUZZ_INC := -Icommon -Ibpf -Icmd/ctrdetect -Icmd/ctrfmt -Icmd/ctrenrich
 FUZZ_FLAGS := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(FUZZ_INC)
