@@ -14,27 +14,27 @@
 #include "out.h"
 
 static const char usage[] =
-	"Usage: ctrfmt [OPTION]... [FILE]...\n"
-	"Show container records as a table, as Tracee-style JSON events, or pass them through.\n"
-	"With no FILE, or when FILE is -, read standard input.\n"
-	"\n"
-	"  -f, --format=FORMAT   table (the default), json (Tracee's legacy event schema), or\n"
-	"                          ndjson (records unchanged: a validator)\n"
-	"  -w, --wide            table: more columns (full id, digest, pod uid, sandbox, ctime,\n"
-	"                          exit code, cgroup path, enrich_error); never cut a value\n"
-	"  -c, --columns=LIST    table: these columns, comma-separated: record field names\n"
-	"                          (header = the name in upper case) or TIME, EVENT, RUNTIME,\n"
-	"                          CONTAINER, NAME, IMAGE, POD, DIGEST, POD_UID, SANDBOX, CTIME,\n"
-	"                          EXIT, PATH, ENRICH_ERROR; NAME:WIDTH sets a width\n"
-	"      --no-header       table: no header line\n"
-	"      --color=WHEN      colour table rows: auto (the default: only on a terminal, and\n"
-	"                          not when NO_COLOR is set), always, or never\n"
-	"      --strict          stop at the first malformed line, with exit status 65\n"
-	"  -h, --help            show this help and exit\n"
-	"      --version         show the version and exit\n"
-	"\n"
-	"Exit status: 0 done, 1 a file could not be read, 2 usage error, 65 bad input (--strict).\n"
-	"See ctrfmt(1).\n";
+    "Usage: ctrfmt [OPTION]... [FILE]...\n"
+    "Show container records as a table, as Tracee-style JSON events, or pass them through.\n"
+    "With no FILE, or when FILE is -, read standard input.\n"
+    "\n"
+    "  -f, --format=FORMAT   table (the default), json (Tracee's legacy event schema), or\n"
+    "                          ndjson (records unchanged: a validator)\n"
+    "  -w, --wide            table: more columns (full id, digest, pod uid, sandbox, ctime,\n"
+    "                          exit code, cgroup path, enrich_error); never cut a value\n"
+    "  -c, --columns=LIST    table: these columns, comma-separated: record field names\n"
+    "                          (header = the name in upper case) or TIME, EVENT, RUNTIME,\n"
+    "                          CONTAINER, NAME, IMAGE, POD, DIGEST, POD_UID, SANDBOX, CTIME,\n"
+    "                          EXIT, PATH, ENRICH_ERROR; NAME:WIDTH sets a width\n"
+    "      --no-header       table: no header line\n"
+    "      --color=WHEN      colour table rows: auto (the default: only on a terminal, and\n"
+    "                          not when NO_COLOR is set), always, or never\n"
+    "      --strict          stop at the first malformed line, with exit status 65\n"
+    "  -h, --help            show this help and exit\n"
+    "      --version         show the version and exit\n"
+    "\n"
+    "Exit status: 0 done, 1 a file could not be read, 2 usage error, 65 bad input (--strict).\n"
+    "See ctrfmt(1).\n";
 
 enum {
 	OPT_NO_HEADER = CLI_OPT_BASE,
@@ -44,16 +44,11 @@ enum {
 };
 
 static const struct option options[] = {
-	{"format", required_argument, NULL, 'f'},
-	{"wide", no_argument, NULL, 'w'},
-	{"columns", required_argument, NULL, 'c'},
-	{"no-header", no_argument, NULL, OPT_NO_HEADER},
-	{"color", required_argument, NULL, OPT_COLOR},
-	{"colour", required_argument, NULL, OPT_COLOR},
-	{"strict", no_argument, NULL, OPT_STRICT},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{NULL, 0, NULL, 0},
+    {"format", required_argument, NULL, 'f'},	   {"wide", no_argument, NULL, 'w'},
+    {"columns", required_argument, NULL, 'c'},	   {"no-header", no_argument, NULL, OPT_NO_HEADER},
+    {"color", required_argument, NULL, OPT_COLOR}, {"colour", required_argument, NULL, OPT_COLOR},
+    {"strict", no_argument, NULL, OPT_STRICT},	   {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},   {NULL, 0, NULL, 0},
 };
 
 enum format { FMT_TABLE, FMT_JSON, FMT_NDJSON };
@@ -113,7 +108,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "ndjson"))
 				fmt = FMT_NDJSON;
 			else
-				cli_usage_error("--format: '%s' is not table, json or ndjson", optarg);
+				cli_usage_error("--format: '%s' is not table, json or ndjson",
+						optarg);
 			break;
 		case 'w':
 			to.wide = table_only = true;

@@ -22,9 +22,9 @@ struct fields {
 	const char *name[FIELDS_MAX];
 	size_t len[FIELDS_MAX];
 	unsigned n;
-	short hash[256]; /* open addressing: slot, or -1 */
+	short hash[256];    /* open addressing: slot, or -1 */
 	int at[FIELDS_MAX]; /* after fields_scan: slot -> value index in the record, or -1 */
-	short *slot_of;     /* after fields_scan: value index -> slot, or -1 (first occurrence only) */
+	short *slot_of; /* after fields_scan: value index -> slot, or -1 (first occurrence only) */
 	unsigned slot_cap;
 };
 
@@ -68,8 +68,8 @@ static inline void buf_put(struct buf *b, const char *s, size_t n)
  */
 struct cell {
 	struct buf *b;
-	unsigned w;     /* display width so far */
-	unsigned limit; /* 0: no limit */
+	unsigned w;	 /* display width so far */
+	unsigned limit;	 /* 0: no limit */
 	size_t mark_len; /* where "…" goes if the value turns out too wide */
 	unsigned mark_w;
 	bool full; /* cut: the rest of the value is ignored */

@@ -14,10 +14,10 @@
 
 enum col_kind {
 	C_FIELD,     /* a record field as it is */
-	C_TIME,      /* ts as local time to the millisecond */
+	C_TIME,	     /* ts as local time to the millisecond */
 	C_CONTAINER, /* container_id, cut to 12 unless --wide */
-	C_POD,       /* pod_namespace/pod_name */
-	C_EXIT,      /* exit_code, and "oom" when oom_killed */
+	C_POD,	     /* pod_namespace/pod_name */
+	C_EXIT,	     /* exit_code, and "oom" when oom_killed */
 	C_CTIME,     /* ctime as a local date and time */
 };
 
@@ -36,29 +36,29 @@ static const struct builtin {
 	const char *field, *field2;
 	unsigned width, wide_width;
 } builtins[] = {
-	{"TIME", C_TIME, "ts", NULL, 12, 12},
-	{"EVENT", C_FIELD, "event", NULL, 18, 18},
-	{"RUNTIME", C_FIELD, "runtime", NULL, 10, 10},
-	{"CONTAINER", C_CONTAINER, "container_id", NULL, 12, 64},
-	{"NAME", C_FIELD, "container_name", NULL, 20, 24},
-	{"IMAGE", C_FIELD, "container_image", NULL, 28, 32},
-	{"DIGEST", C_FIELD, "container_image_digest", NULL, 24, 71},
-	{"POD", C_POD, "pod_namespace", "pod_name", 28, 32},
-	{"POD_UID", C_FIELD, "pod_uid", NULL, 36, 36},
-	{"SANDBOX", C_FIELD, "pod_sandbox", NULL, 7, 7},
-	{"CTIME", C_CTIME, "ctime", NULL, 23, 23},
-	{"EXIT", C_EXIT, "exit_code", "oom_killed", 8, 8},
-	{"PATH", C_FIELD, "path", NULL, 40, 48},
-	{"ENRICH_ERROR", C_FIELD, "enrich_error", NULL, 24, 40},
+    {"TIME", C_TIME, "ts", NULL, 12, 12},
+    {"EVENT", C_FIELD, "event", NULL, 18, 18},
+    {"RUNTIME", C_FIELD, "runtime", NULL, 10, 10},
+    {"CONTAINER", C_CONTAINER, "container_id", NULL, 12, 64},
+    {"NAME", C_FIELD, "container_name", NULL, 20, 24},
+    {"IMAGE", C_FIELD, "container_image", NULL, 28, 32},
+    {"DIGEST", C_FIELD, "container_image_digest", NULL, 24, 71},
+    {"POD", C_POD, "pod_namespace", "pod_name", 28, 32},
+    {"POD_UID", C_FIELD, "pod_uid", NULL, 36, 36},
+    {"SANDBOX", C_FIELD, "pod_sandbox", NULL, 7, 7},
+    {"CTIME", C_CTIME, "ctime", NULL, 23, 23},
+    {"EXIT", C_EXIT, "exit_code", "oom_killed", 8, 8},
+    {"PATH", C_FIELD, "path", NULL, 40, 48},
+    {"ENRICH_ERROR", C_FIELD, "enrich_error", NULL, 24, 40},
 };
 
 static const char *const default_cols[] = {
-	"TIME", "EVENT", "RUNTIME", "CONTAINER", "NAME", "IMAGE", "POD", NULL,
+    "TIME", "EVENT", "RUNTIME", "CONTAINER", "NAME", "IMAGE", "POD", NULL,
 };
 
 static const char *const wide_cols[] = {
-	"TIME", "EVENT", "RUNTIME", "CONTAINER", "NAME",  "IMAGE", "DIGEST",       "POD",
-	"POD_UID", "SANDBOX", "CTIME", "EXIT", "ENRICH_ERROR", "PATH", NULL,
+    "TIME",    "EVENT",	  "RUNTIME", "CONTAINER", "NAME",	  "IMAGE", "DIGEST", "POD",
+    "POD_UID", "SANDBOX", "CTIME",   "EXIT",	  "ENRICH_ERROR", "PATH",  NULL,
 };
 
 /* Widths for record fields chosen with --columns; others get DEFAULT_WIDTH. */
@@ -66,10 +66,10 @@ static const struct {
 	const char *name;
 	unsigned width;
 } field_widths[] = {
-	{"ts", 19},        {"cgroup_id", 10},   {"hierarchy_id", 12}, {"level", 5},
-	{"path", 40},      {"pid", 7},          {"comm", 16},         {"ctime", 19},
-	{"count", 8},      {"runtime", 10},     {"container_id", 64}, {"event", 18},
-	{"pod_uid", 36},   {"exit_code", 9},    {"finished_at", 30},  {"container_image_digest", 71},
+    {"ts", 19},	     {"cgroup_id", 10}, {"hierarchy_id", 12}, {"level", 5},
+    {"path", 40},    {"pid", 7},	{"comm", 16},	      {"ctime", 19},
+    {"count", 8},    {"runtime", 10},	{"container_id", 64}, {"event", 18},
+    {"pod_uid", 36}, {"exit_code", 9},	{"finished_at", 30},  {"container_image_digest", 71},
 };
 
 #define DEFAULT_WIDTH 16
@@ -144,7 +144,8 @@ static void add_col(struct table *t, const char *spec)
 		for (char *p = c->header; *p; p++)
 			if (*p >= 'a' && *p <= 'z')
 				*p = (char)(*p - 'a' + 'A');
-		for (size_t i = 0; !width && i < sizeof(field_widths) / sizeof(field_widths[0]); i++)
+		for (size_t i = 0; !width && i < sizeof(field_widths) / sizeof(field_widths[0]);
+		     i++)
 			if (!strcmp(field_widths[i].name, name))
 				width = field_widths[i].width;
 		if (!width)

@@ -31,50 +31,50 @@ struct arg {
 	const char *name;  /* the arg's name */
 	const char *field; /* the record field it comes from */
 	const char *type;  /* Tracee's declared type */
-	enum dflt dflt;    /* what to send when the field is missing; D_NONE: leave the arg out */
+	enum dflt dflt;	   /* what to send when the field is missing; D_NONE: leave the arg out */
 };
 
 static const struct arg create_args[] = {
-	{"runtime", "runtime", "string", D_STR},
-	{"container_id", "container_id", "string", D_STR},
-	{"ctime", "ctime", "uint64", D_U64},
-	{"container_image", "container_image", "string", D_STR},
-	{"container_image_digest", "container_image_digest", "string", D_STR},
-	{"container_name", "container_name", "string", D_STR},
-	{"pod_name", "pod_name", "string", D_STR},
-	{"pod_namespace", "pod_namespace", "string", D_STR},
-	{"pod_uid", "pod_uid", "string", D_STR},
-	{"pod_sandbox", "pod_sandbox", "bool", D_BOOL},
-	{NULL, NULL, NULL, D_NONE},
+    {"runtime", "runtime", "string", D_STR},
+    {"container_id", "container_id", "string", D_STR},
+    {"ctime", "ctime", "uint64", D_U64},
+    {"container_image", "container_image", "string", D_STR},
+    {"container_image_digest", "container_image_digest", "string", D_STR},
+    {"container_name", "container_name", "string", D_STR},
+    {"pod_name", "pod_name", "string", D_STR},
+    {"pod_namespace", "pod_namespace", "string", D_STR},
+    {"pod_uid", "pod_uid", "string", D_STR},
+    {"pod_sandbox", "pod_sandbox", "bool", D_BOOL},
+    {NULL, NULL, NULL, D_NONE},
 };
 
 /* Tracee sends runtime and container_id only; what ctrenrich adds follows, when present. */
 static const struct arg remove_args[] = {
-	{"runtime", "runtime", "string", D_STR},
-	{"container_id", "container_id", "string", D_STR},
-	{"ctime", "ctime", "uint64", D_NONE},
-	{"container_image", "container_image", "string", D_NONE},
-	{"container_image_digest", "container_image_digest", "string", D_NONE},
-	{"container_name", "container_name", "string", D_NONE},
-	{"pod_name", "pod_name", "string", D_NONE},
-	{"pod_namespace", "pod_namespace", "string", D_NONE},
-	{"pod_uid", "pod_uid", "string", D_NONE},
-	{"pod_sandbox", "pod_sandbox", "bool", D_NONE},
-	{"exit_code", "exit_code", "int32", D_NONE},
-	{"finished_at", "finished_at", "string", D_NONE},
-	{"oom_killed", "oom_killed", "bool", D_NONE},
-	{NULL, NULL, NULL, D_NONE},
+    {"runtime", "runtime", "string", D_STR},
+    {"container_id", "container_id", "string", D_STR},
+    {"ctime", "ctime", "uint64", D_NONE},
+    {"container_image", "container_image", "string", D_NONE},
+    {"container_image_digest", "container_image_digest", "string", D_NONE},
+    {"container_name", "container_name", "string", D_NONE},
+    {"pod_name", "pod_name", "string", D_NONE},
+    {"pod_namespace", "pod_namespace", "string", D_NONE},
+    {"pod_uid", "pod_uid", "string", D_NONE},
+    {"pod_sandbox", "pod_sandbox", "bool", D_NONE},
+    {"exit_code", "exit_code", "int32", D_NONE},
+    {"finished_at", "finished_at", "string", D_NONE},
+    {"oom_killed", "oom_killed", "bool", D_NONE},
+    {NULL, NULL, NULL, D_NONE},
 };
 
 static const struct arg cgroup_args[] = {
-	{"cgroup_id", "cgroup_id", "uint64", D_U64},
-	{"cgroup_path", "path", "string", D_STR},
-	{"hierarchy_id", "hierarchy_id", "uint32", D_U64},
-	{NULL, NULL, NULL, D_NONE},
+    {"cgroup_id", "cgroup_id", "uint64", D_U64},
+    {"cgroup_path", "path", "string", D_STR},
+    {"hierarchy_id", "hierarchy_id", "uint32", D_U64},
+    {NULL, NULL, NULL, D_NONE},
 };
 
 static const struct arg no_args[] = {
-	{NULL, NULL, NULL, D_NONE},
+    {NULL, NULL, NULL, D_NONE},
 };
 
 static const struct arg *const kind_args[K_NKINDS] = {create_args, remove_args, cgroup_args,
@@ -84,7 +84,10 @@ static const struct arg *const kind_args[K_NKINDS] = {create_args, remove_args, 
 static const struct {
 	const char *field, *type;
 } known_types[] = {
-	{"level", "uint32"}, {"count", "uint64"}, {"pid", "int32"}, {"exit_code", "int32"},
+    {"level", "uint32"},
+    {"count", "uint64"},
+    {"pid", "int32"},
+    {"exit_code", "int32"},
 };
 
 /* Context fields of events that happen inside a container (K_OTHER). */
@@ -101,8 +104,8 @@ enum ctx_field {
 };
 
 static const char *const ctx_fields[X_N] = {
-	"container_id", "container_name", "container_image", "container_image_digest",
-	"pod_name",     "pod_namespace",  "pod_uid",         "pod_sandbox",
+    "container_id", "container_name", "container_image", "container_image_digest",
+    "pod_name",	    "pod_namespace",  "pod_uid",	 "pod_sandbox",
 };
 
 struct tracee {
@@ -110,10 +113,10 @@ struct tracee {
 	struct buf out; /* the event being written: one fwrite a record */
 	int s_pid, s_comm, s_cgroup_id;
 	int s_ctx[X_N];
-	int s_arg[K_NKINDS][16];         /* slot of each entry of kind_args[k] */
+	int s_arg[K_NKINDS][16];	 /* slot of each entry of kind_args[k] */
 	bool used[K_NKINDS][FIELDS_MAX]; /* slots that are context or Tracee args, by kind */
 	const char *type_of[FIELDS_MAX]; /* declared type by slot, or NULL */
-	int *extra;                      /* value indexes of the other fields, reused */
+	int *extra;			 /* value indexes of the other fields, reused */
 	unsigned extra_cap;
 };
 
@@ -249,8 +252,8 @@ static void arg_open(struct buf *o, bool first, const char *name, size_t n, cons
 	BUF_LIT(o, "\",\"value\":");
 }
 
-static void put_arg(struct buf *o, bool first, const char *name, size_t name_len,
-		    const char *type, const struct rec *r, int i)
+static void put_arg(struct buf *o, bool first, const char *name, size_t name_len, const char *type,
+		    const struct rec *r, int i)
 {
 	arg_open(o, first, name, name_len, type_of(type, r, i));
 	put_value(o, r, i);
