@@ -1009,14 +1009,14 @@ int engine_run(const struct engine_opts *o, int argc, char **argv)
 		long due;
 		int nfd = 0;
 
-		due = run_wait_list(now);
+		run_wait_list(now);
 		drain_curl(now_ms());
+		/* Completions may have queued retries and freed transfers: start and time them now. */
+		due = run_wait_list(now_ms());
 		emit_ready();
 		if (in.done && !E.queue.head && !E.inflight)
 			break;
 		need_read = need_read && !in.done && E.nslots_used < o->queue_size;
-		if (E.wait.head && E.free_x && E.wait.head->start_at <= now_ms())
-			due = 0;
 		/* Flush before blocking (DESIGN.md): only when nothing is ready at once. */
 		fd.revents = 0;
 		if (E.unflushed) {

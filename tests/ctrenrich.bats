@@ -1,0 +1,581 @@
+#!/usr/bin/env bats
+# ctrenrich: runtime metadata on container records, never stalling the stream.
+# Fake runtimes (tests/fake/runtime.py) for the protocol, faults and concurrency; real dockerd
+# and Podman (scripts/rt, root) for the fields as the runtimes give them.
+
+load lib/common
+
+PY=/usr/bin/python3 # Debian's: a pyenv shim on PATH may take a second to start
+FAKE=$ROOT/tests/fake/runtime.py
+RTFIX=$FIX/ctrenrich/runtime
+
+# Ids from the recorded fixtures (tests/fixtures/ctrenrich/runtime/).
+K8S_CTR=e8b3ee9d8ef77f2bd1b6d358ecb1c909137cf8f3d2935bb3ec7bb19c6040e561
+K8S_SB=71ebf5aacd2cef62e9b1766584a0bd1234e317908a382ec5410f430c33c56cc7
+EXITED=83dd07a964ff59758b7b773dbd3eb8ffd0a0a8b72e087256d1ec90791cf1ff57
+BYID=10c3f6cee13e983d92e2d3abb5487968a9e331271a87332693b92e3fe653594e
+EVIL=eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+PM_PLAIN=1898fdaef7555406ae53ec8146ddfcdeefbb373c83b4d47557a766f7a26c3ca5
+PM_MEMBER=303e4657cb9cec6d956ff3ebbf7f2940b6c8492cfe9a7297e2ccb93cebd97afd
+PM_INFRA=ac1b7f6ff36b8e61950b356f5833a2eb33631bd4ccfb4ad88875cc2ca676479b
+PM_K8S=7d6d18424be516beef642440c1ff2223e18544dbd9b546f3a1a24bc00acc0d5a
+
+# cid N: a made-up 64-hex container id, the same for the same N.
+cid() { printf '%064x' "$((0x1000 + $1))"; }
+
+# rec EVENT RUNTIME ID [TS]: one container record as ctrdetect writes it.
+rec() {
+	printf '{"event":"%s","ts":%s,"cgroup_id":7,"path":"/docker/%s","runtime":"%s","container_id":"%s","ctime":5}\n' \
+		"$1" "${4:-1}" "$3" "$2" "$3"
+}
+
+# fake_start NAME [ARGS...]: a fake runtime on $T/NAME.sock, its PID in $T/NAME.pid, requests
+# logged in $T/NAME.log; returns once it answers.
+fake_start() {
+	local name=$1
+	shift
+	# a subshell: not a job of the test's shell (no "Killed" notes), fd 3 closed for bats
+	("$PY" "$FAKE" "$T/$name.sock" --root "$RTFIX" --log "$T/$name.log" "$@" \
+		>"$T/$name.out" 2>&1 3>&- &
+	echo $! >"$T/$name.pid")
+	for _ in $(seq 100); do
+		curl -sf --max-time 1 --unix-socket "$T/$name.sock" http://x/_stats >/dev/null 2>&1 &&
+			return 0
+		sleep 0.05
+	done
+	cat "$T/$name.out" >&2
+	fail "fake runtime $name did not start"
+}
+
+# fake_kill NAME [SIGNAL]: stop it by PID and wait until it is gone.
+fake_kill() {
+	local pid
+	pid=$(cat "$T/$1.pid")
+	kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+}
+
+# stat_of NAME KEY: a number from the fake runtime's /_stats.
+stat_of() {
+	curl -s --unix-socket "$T/$1.sock" http://x/_stats | jq -r ".$2"
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	local p
+	for p in "$T"/*.pid; do
+		[ -e "$p" ] || continue
+		kill -KILL "$(cat "$p")" 2>/dev/null || true
+	done
+}
+
+# field N KEY: KEY of output line N (1-based), as jq -r prints it.
+field() {
+	sed -n "${1}p" <<<"$output" | jq -r ".$2"
+}
+
+# ---------------------------------------------------------------- interface
+
+@test "--help prints the usage on stdout and exits 0" {
+	run ctrenrich --help
+	assert_success
+	assert_line --index 0 --partial 'Usage: ctrenrich'
+	assert_output --partial '--socket RUNTIME=PATH'
+	assert_output --partial '--unordered'
+}
+
+@test "--version prints the version and exits 0" {
+	run ctrenrich --version
+	assert_success
+	assert_output --regexp '^ctrenrich \(ctrwatch\) [0-9]'
+}
+
+@test "a bad option, a bad --socket and a bad --timeout are usage errors (2)" {
+	run ctrenrich --bogus
+	assert_failure 2
+	run ctrenrich --socket nonsense </dev/null
+	assert_failure 2
+	assert_output --partial 'RUNTIME=PATH'
+	run ctrenrich --socket rkt=/x </dev/null
+	assert_failure 2
+	assert_output --partial "unknown runtime 'rkt'"
+	run ctrenrich --timeout 0 </dev/null
+	assert_failure 2
+}
+
+@test "records that are not container records pass through byte for byte, in place" {
+	fake_start d
+	{
+		printf '{"event":"lost","ts":1,"count":3}\n'
+		rec container_create docker "$(cid 1)" 2
+		printf '{ "event" : "cgroup_mkdir", "ts":3, "path":"/a\\u00e9" }\n'
+		printf '{"event":"user","ts":4,"extra":"kept"}\n'
+	} >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(sed -n 1p <<<"$output")" '{"event":"lost","ts":1,"count":3}'
+	assert_equal "$(sed -n 3p <<<"$output")" '{ "event" : "cgroup_mkdir", "ts":3, "path":"/a\u00e9" }'
+	assert_equal "$(sed -n 4p <<<"$output")" '{"event":"user","ts":4,"extra":"kept"}'
+	assert_equal "$(field 2 container_name)" "fake-$(cid 1 | cut -c1-12)"
+}
+
+@test "a nested value is bad input: one diagnostic with its line number, the rest still out" {
+	fake_start d
+	{
+		printf '{"event":"lost","ts":1,"count":3}\n'
+		printf '{ "event" : "cgroup_mkdir", "ts":3, "x":[] }\n'
+		printf 'not json\n'
+		rec container_create docker "$(cid 1)" 4
+		printf '{"event":"container_create","ts":5,"runtime":"docker"}\n'
+	} >"$T/in"
+	run --separate-stderr ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 2
+	assert_equal "$(grep -c 'ctrenrich: .*in:[235]: ' <<<"$stderr")" 3
+	assert_equal "$(field 2 ts)" 4
+	run --separate-stderr ctrenrich --strict --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_failure 65
+	assert_equal "$output" '{"event":"lost","ts":1,"count":3}'
+}
+
+@test "stdout carries only records even with -v" {
+	fake_start d
+	rec container_create docker "$(cid 1)" >"$T/in"
+	run --separate-stderr ctrenrich -v --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_all_json
+	[[ $stderr == *"docker: $T/d.sock"* ]]
+	[[ $stderr == *"1 lookups"* ]]
+}
+
+@test "a closed stdout ends the run quietly with status 0 (| head -1)" {
+	fake_start d
+	for i in $(seq 3000); do rec container_create docker "$(cid $((i % 50)))" "$i"; done >"$T/in"
+	run bash -c "ctrenrich --no-discover --socket docker='$T/d.sock' '$T/in' | head -1; echo \"rc=\${PIPESTATUS[0]}\""
+	assert_line --index 1 'rc=0'
+	refute_output --partial 'ctrenrich:'
+}
+
+# ---------------------------------------------------------------- Docker (fake, recorded answers)
+
+@test "docker: a Kubernetes container gets name, image, pod fields from the list-by-id answer" {
+	fake_start d
+	rec container_create docker "$K8S_CTR" >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 container_name)" k8s_app_rtref-pod_default_8f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b_0
+	assert_equal "$(field 1 container_image)" rtref-bb:1
+	assert_equal "$(field 1 container_image_digest)" ''
+	assert_equal "$(field 1 pod_name)" rtref-pod
+	assert_equal "$(field 1 pod_namespace)" default
+	assert_equal "$(field 1 pod_uid)" 8f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b
+	assert_equal "$(field 1 pod_sandbox)" false
+	assert_equal "$(field 1 enrich_error)" null
+	# list-by-id and the image; never inspect at create (it blocks until start)
+	run cat "$T/d.log"
+	assert_line --index 0 --partial '/v1.41/containers/json?all=1&filters=%7B%22id%22%3A%5B%22'"$K8S_CTR"
+	assert_line --index 1 'GET /v1.41/images/sha256:3ad4cd7ca79b7799165d397f86786d320c86d82ae9e23f8cd426a679bbadd376/json'
+	refute_output --partial "/containers/$K8S_CTR/json"
+}
+
+@test "docker: the dockershim sandbox (io.kubernetes.docker.type=podsandbox) is pod_sandbox" {
+	fake_start d
+	rec container_create docker "$K8S_SB" >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 pod_sandbox)" true
+	assert_equal "$(field 1 container_name)" k8s_POD_rtref-pod_default_8f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b_0
+	assert_equal "$(field 1 pod_name)" rtref-pod
+}
+
+@test "docker: an image named by id is shown by its first repo tag" {
+	fake_start d
+	rec container_create docker "$BYID" >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 container_image)" rtref-bb:1
+}
+
+@test "docker: a digest comes from the image's first repo digest" {
+	fake_start d
+	rec container_create docker "$(cid 1)" >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	[[ $(field 1 container_image_digest) == fake/app@sha256:* ]]
+}
+
+@test "hostile runtime strings come out escaped, as valid JSON" {
+	fake_start d
+	rec container_create docker "$EVIL" >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_all_json
+	assert_equal "$(wc -l <<<"$output")" 1
+	# quote, backslash, newline, U+0001, a lone surrogate (U+FFFD), as the writer escapes them
+	assert_output --partial '"container_name":"evil\"name\\\u000a\u0001'$'\xef\xbf\xbd''x"'
+	assert_output --partial '"container_image":"img'$'\xef\xbf\xbd'':1"'
+	[[ $(field 1 pod_name) == $'p\xc3\xa9\t' ]]
+}
+
+@test "docker: container_remove carries the create-time fields and the exit details" {
+	fake_start d
+	{ rec container_create docker "$EXITED" 1; rec container_remove docker "$EXITED" 2; } >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 2 event)" container_remove
+	assert_equal "$(field 2 container_name)" rtref-exited
+	assert_equal "$(field 2 container_image)" rtref-bb:1
+	assert_equal "$(field 2 exit_code)" 3
+	assert_equal "$(field 2 finished_at)" 2026-11-23T06:37:26.038914416Z
+	assert_equal "$(field 2 oom_killed)" false
+	assert_equal "$(field 2 enrich_error)" null
+	# the removal asked only for the exit details: one inspect, no second image lookup
+	assert_equal "$(grep -c "/containers/$EXITED/json" "$T/d.log")" 1
+	assert_equal "$(grep -c '/images/' "$T/d.log")" 1
+}
+
+@test "docker: container_remove of a container never seen is looked up whole" {
+	fake_start d
+	rec container_remove docker "$EXITED" >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 container_name)" rtref-exited
+	assert_equal "$(field 1 container_image)" rtref-bb:1
+	assert_equal "$(field 1 exit_code)" 3
+}
+
+@test "docker: removal while the runtime still says running waits, then goes without exit details" {
+	fake_start d
+	{ rec container_create docker "$K8S_SB" 1; rec container_remove docker "$K8S_SB" 2; } >"$T/in"
+	run ctrenrich --timeout 300ms --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 2 container_name)" k8s_POD_rtref-pod_default_8f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b_0
+	assert_equal "$(field 2 exit_code)" null
+	assert_equal "$(field 2 enrich_error)" null
+	# asked again with backoff inside the deadline
+	[ "$(grep -c "/containers/$K8S_SB/json" "$T/d.log")" -ge 3 ]
+}
+
+@test "fields ctrenrich owns are replaced, not doubled, when a record is enriched again" {
+	fake_start d
+	rec container_create docker "$K8S_CTR" >"$T/in"
+	run bash -c "ctrenrich --no-discover --socket docker='$T/d.sock' '$T/in' |
+		ctrenrich --no-discover --socket docker='$T/d.sock'"
+	assert_success
+	assert_equal "$(grep -o '"container_name"' <<<"$output" | wc -l)" 1
+	assert_equal "$(field 1 pod_name)" rtref-pod
+}
+
+# ---------------------------------------------------------------- Podman (fake, recorded answers)
+
+@test "podman: a plain container: name, image name and its digest" {
+	fake_start p
+	rec container_create podman "$PM_PLAIN" >"$T/in"
+	run ctrenrich --no-discover --socket "podman=$T/p.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 container_name)" rtref-pm-plain
+	assert_equal "$(field 1 container_image)" localhost/rtref-imp:1
+	assert_equal "$(field 1 container_image_digest)" sha256:28d86d074b86e4fb6caff401f685bd3d8e6ecf9835901757dc85c41f63b5072f
+	assert_equal "$(field 1 pod_sandbox)" false
+	run cat "$T/p.log"
+	assert_line "GET /v4.0.0/libpod/containers/$PM_PLAIN/json"
+}
+
+@test "podman: a pod member gets pod_name from its Podman pod; the infra container is the sandbox" {
+	fake_start p
+	{ rec container_create podman "$PM_MEMBER" 1; rec container_create podman "$PM_INFRA" 2; } >"$T/in"
+	run ctrenrich --no-discover --socket "podman=$T/p.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 container_name)" rtref-pmpod-app
+	assert_equal "$(field 1 pod_name)" rtref-pmpod
+	assert_equal "$(field 1 pod_sandbox)" false
+	assert_equal "$(field 2 container_name)" 3b430bdcb1e1-infra
+	assert_equal "$(field 2 pod_sandbox)" true
+	# the infra container has Kubernetes labels: they win over the Podman pod's name
+	assert_equal "$(field 2 pod_name)" pmpod
+}
+
+@test "podman: Kubernetes labels give pod name, namespace and uid" {
+	fake_start p
+	rec container_create podman "$PM_K8S" >"$T/in"
+	run ctrenrich --no-discover --socket "podman=$T/p.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 pod_name)" pmpod
+	assert_equal "$(field 1 pod_namespace)" default
+	assert_equal "$(field 1 pod_uid)" cccccccc-0000-0000-0000-000000000001
+}
+
+@test "podman: container_remove carries create-time fields and the exit code" {
+	fake_start p
+	{ rec container_create podman "$(cid 3)" 1; rec container_remove podman "$(cid 3)" 2; } >"$T/in"
+	run ctrenrich --no-discover --socket "podman=$T/p.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 2 container_name)" "fake-$(cid 3 | cut -c1-12)"
+	assert_equal "$(field 2 exit_code)" "$((0x$(cid 3 | cut -c63-64) % 8))"
+	assert_equal "$(field 2 oom_killed)" false
+}
+
+# ---------------------------------------------------------------- runtime unknown, ids
+
+@test "runtime unknown: every runtime is asked, the one that knows the id is kept and named" {
+	fake_start d --no-synth
+	fake_start p
+	{ rec container_create unknown "$PM_PLAIN" 1; rec container_remove unknown "$PM_PLAIN" 2; } >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" --socket "podman=$T/p.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 runtime)" podman
+	assert_equal "$(field 1 container_name)" rtref-pm-plain
+	assert_equal "$(field 2 runtime)" podman
+	assert_equal "$(field 2 container_name)" rtref-pm-plain
+	# runtime stays where it was among the fields
+	assert_equal "$(sed -n 1p <<<"$output" | jq -c 'keys_unsorted[0:6]')" \
+		'["event","ts","cgroup_id","path","runtime","container_id"]'
+}
+
+@test "runtime unknown and nobody knows the id: not found, runtime left as it was" {
+	fake_start d --no-synth
+	rec container_create unknown "$(cid 9)" >"$T/in"
+	run ctrenrich --timeout 200ms --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 runtime)" unknown
+	assert_equal "$(field 1 enrich_error)" 'not found'
+}
+
+@test "invalid container ids never reach a runtime" {
+	fake_start d
+	{
+		rec container_create docker '../../../../etc/passwd' 1
+		rec container_create docker "$(cid 1 | tr 0 A)" 2
+		rec container_create docker "$(cid 1 | cut -c2-)" 3
+		rec container_create docker "$(cid 1)%2F" 4
+		rec container_create unknown 'x?y#z' 5
+		printf '{"event":"container_create","ts":6,"runtime":"docker","container_id":"%s\\u0000"}\n' "$(cid 1 | cut -c2-)"
+	} >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 6
+	assert_equal "$(jq -r .enrich_error <<<"$output" | sort -u)" 'invalid container id'
+	[ ! -s "$T/d.log" ]
+}
+
+@test "lxc and garden containers are not looked up, and say so" {
+	{ rec container_create lxc foo 1; rec container_create garden "$(cid 1)" 2; } >"$T/in"
+	run ctrenrich --no-discover "$T/in"
+	assert_success
+	assert_equal "$(field 1 enrich_error)" 'runtime lxc not supported'
+	assert_equal "$(field 2 enrich_error)" 'runtime garden not supported'
+	assert_equal "$(field 1 container_name)" ''
+}
+
+# ---------------------------------------------------------------- faults
+
+# faulty ARGS... : 3 container records between pass-through ones through ctrenrich $ARGS; checks
+# every record comes out once, in order; leaves the output in $output.
+faulty() {
+	{
+		printf '{"event":"lost","ts":1,"count":1}\n'
+		rec container_create docker "$(cid 1)" 2
+		printf '{"event":"lost","ts":3,"count":1}\n'
+		rec container_create docker "$(cid 2)" 4
+		rec container_remove docker "$(cid 3)" 5
+		printf '{"event":"lost","ts":6,"count":1}\n'
+	} >"$T/in"
+	run --separate-stderr ctrenrich --no-discover "$@" "$T/in"
+	assert_success
+	assert_all_json
+	assert_equal "$(jq -r .ts <<<"$output" | paste -sd,)" 1,2,3,4,5,6
+}
+
+@test "fault: no socket: each record out once, in order, with enrich_error" {
+	faulty --socket "docker=$T/none.sock"
+	assert_equal "$(field 2 enrich_error)" 'no socket for docker'
+	assert_equal "$(field 5 enrich_error)" 'no socket for docker'
+	assert_equal "$(field 2 container_name)" ''
+}
+
+@test "fault: no socket found anywhere (discovery off)" {
+	faulty
+	assert_equal "$(field 4 enrich_error)" 'no socket for docker'
+}
+
+@test "fault: connection refused (a socket nobody listens on)" {
+	fake_start d
+	fake_kill d KILL # the socket file stays behind
+	[ -S "$T/d.sock" ]
+	faulty --socket "docker=$T/d.sock"
+	assert_equal "$(field 2 enrich_error)" 'connection refused'
+	assert_equal "$(field 5 enrich_error)" 'connection refused'
+}
+
+@test "fault: HTTP 500" {
+	fake_start d --mode http500
+	faulty --socket "docker=$T/d.sock"
+	assert_equal "$(field 2 enrich_error)" 'bad response: HTTP 500'
+	assert_equal "$(field 5 enrich_error)" 'bad response: HTTP 500'
+}
+
+@test "fault: invalid JSON" {
+	fake_start d --mode badjson
+	faulty --socket "docker=$T/d.sock"
+	assert_equal "$(field 2 enrich_error)" 'bad response: invalid JSON'
+	assert_equal "$(field 4 enrich_error)" 'bad response: invalid JSON'
+}
+
+@test "fault: a body cut mid-way (connection closed)" {
+	fake_start d --mode cut
+	faulty --socket "docker=$T/d.sock"
+	assert_equal "$(field 2 enrich_error)" 'bad response: truncated'
+	assert_equal "$(field 5 enrich_error)" 'bad response: truncated'
+}
+
+@test "fault: the connection closed with no answer" {
+	fake_start d --mode close
+	faulty --socket "docker=$T/d.sock"
+	assert_equal "$(field 2 enrich_error)" 'connection closed'
+}
+
+@test "fault: a 100 MB body is cut at the response cap" {
+	fake_start d --mode huge
+	faulty --socket "docker=$T/d.sock"
+	assert_equal "$(field 2 enrich_error)" 'response too large'
+	assert_equal "$(field 5 enrich_error)" 'response too large'
+}
+
+@test "fault: a runtime that never answers: the deadline holds for every record" {
+	fake_start d --mode hang
+	for i in $(seq 20); do rec container_create docker "$(cid "$i")" "$i"; done >"$T/in"
+	start=$(date +%s%N)
+	run --separate-stderr ctrenrich --timeout 500ms --no-discover --socket "docker=$T/d.sock" "$T/in"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "# 20 lookups to a runtime that never answers, deadline 500 ms: all out in ${ms} ms" >&3
+	assert_success
+	assert_equal "$(grep -c '"enrich_error":"timeout"' <<<"$output")" 20
+	# in parallel: one deadline, not twenty (loose bound for a loaded 2-CPU machine)
+	[ "$ms" -lt 2000 ]
+	faulty --timeout 300ms --socket "docker=$T/d.sock"
+	assert_equal "$(field 2 enrich_error)" timeout
+	assert_equal "$(field 5 enrich_error)" timeout
+}
+
+@test "fault: never answering: a record leaves one deadline after it came, not held by later ones" {
+	fake_start d --mode hang
+	# records 1.5 s apart, deadline 300 ms: the first is out long before the second is written
+	run bash -c "{ $(declare -f rec cid); rec container_create docker \$(cid 1) 1; sleep 1.5
+		rec container_create docker \$(cid 2) 2; } |
+		ctrenrich --timeout 300ms --no-discover --socket docker='$T/d.sock' |
+		while IFS= read -r l; do echo \"\$(date +%s%N) \$l\"; done"
+	assert_success
+	t1=$(sed -n 1p <<<"$output" | cut -d' ' -f1)
+	t2=$(sed -n 2p <<<"$output" | cut -d' ' -f1)
+	gap=$(((t2 - t1) / 1000000))
+	echo "# records written 1500 ms apart came out ${gap} ms apart" >&3
+	[ "$gap" -ge 1000 ]
+	[ "$(grep -c '"enrich_error":"timeout"' <<<"$output")" -eq 2 ]
+}
+
+@test "fault: a runtime that dies and comes back is used again" {
+	fake_start d
+	mkfifo "$T/fifo"
+	ctrenrich --no-discover --socket "docker=$T/d.sock" <"$T/fifo" >"$T/out" 2>"$T/err" &
+	pid=$!
+	exec 5>"$T/fifo"
+	rec container_create docker "$(cid 1)" 1 >&5
+	for _ in $(seq 50); do [ -s "$T/out" ] && break; sleep 0.05; done
+	fake_kill d
+	rec container_create docker "$(cid 2)" 2 >&5
+	for _ in $(seq 50); do [ "$(wc -l <"$T/out")" -ge 2 ] && break; sleep 0.05; done
+	fake_start d 5>&- # the server must not hold the fifo open
+	rec container_create docker "$(cid 3)" 3 >&5
+	exec 5>&-
+	wait "$pid"
+	run cat "$T/out"
+	assert_equal "$(wc -l <<<"$output")" 3
+	assert_equal "$(field 1 container_name)" "fake-$(cid 1 | cut -c1-12)"
+	[[ $(field 2 enrich_error) == 'no socket for docker' || $(field 2 enrich_error) == 'connection refused' ]]
+	assert_equal "$(field 3 container_name)" "fake-$(cid 3 | cut -c1-12)"
+	assert_equal "$(field 3 enrich_error)" null
+}
+
+@test "not found right after a create is asked again with backoff, inside the deadline" {
+	fake_start d --mode notfound --notfound 3
+	rec container_create docker "$(cid 1)" >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 container_name)" "fake-$(cid 1 | cut -c1-12)"
+	assert_equal "$(grep -c '/containers/json' "$T/d.log")" 4
+}
+
+@test "not found for longer than the deadline: enrich_error not found" {
+	fake_start d --mode notfound --notfound 1000
+	rec container_create docker "$(cid 1)" >"$T/in"
+	run ctrenrich --timeout 300ms --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 enrich_error)" 'not found'
+}
+
+# ---------------------------------------------------------------- order and concurrency
+
+@test "1000 records against answers delayed 0-50 ms: input order kept, many in flight" {
+	fake_start d --delay-rand 0-50
+	for i in $(seq 1000); do
+		rec container_create docker "$(printf '%064x' "$i")" "$i"
+		[ $((i % 10)) -eq 0 ] && printf '{"event":"lost","ts":%d,"count":1}\n' "$i"
+	done >"$T/in"
+	start=$(date +%s%N)
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 1100
+	diff <(jq -r .ts <<<"$output") <(jq -r .ts "$T/in")
+	assert_equal "$(jq -r 'select(.enrich_error) | .ts' <<<"$output" | wc -l)" 0
+	inflight=$(stat_of d max_inflight)
+	echo "# 1000 lookups (2000 requests) in ${ms} ms; sequential would take ~50000 ms; server saw ${inflight} at once" >&3
+	[ "$inflight" -ge 32 ]
+	[ "$ms" -lt 25000 ] # 2x faster than sequential at the very least (in practice ~20x)
+}
+
+@test "--max-inflight bounds the requests the runtime sees at once" {
+	fake_start d --delay 20
+	for i in $(seq 100); do rec container_create docker "$(cid "$i")" "$i"; done >"$T/in"
+	run ctrenrich --max-inflight 4 --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 100
+	[ "$(stat_of d max_inflight)" -le 4 ]
+}
+
+@test "--unordered lets a fast record overtake a slow one; ordered output waits" {
+	fake_start d --slow "$(cid 1):600"
+	{ rec container_create docker "$(cid 1)" 1; rec container_create docker "$(cid 2)" 2; } >"$T/in"
+	run ctrenrich --unordered --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(jq -r .ts <<<"$output" | paste -sd,)" 2,1
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_equal "$(jq -r .ts <<<"$output" | paste -sd,)" 1,2
+}
+
+@test "a small --queue-size still lets every record through, in order" {
+	fake_start d --delay-rand 0-5
+	for i in $(seq 200); do rec container_create docker "$(cid "$i")" "$i"; done >"$T/in"
+	run ctrenrich --queue-size 3 --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	diff <(jq -r .ts <<<"$output") <(seq 200)
+	[ "$(stat_of d max_inflight)" -le 3 ]
+}
+
+@test "--cache-size bounds the cache: an evicted container is looked up whole at removal" {
+	fake_start d
+	run bash -c "{ $(declare -f rec cid); rec container_create docker \$(cid 1) 1; sleep 0.3
+		rec container_create docker \$(cid 2) 2; sleep 0.3; rec container_remove docker \$(cid 1) 3; } |
+		ctrenrich --cache-size 1 --no-discover --socket docker='$T/d.sock'"
+	assert_success
+	assert_equal "$(field 3 container_name)" "fake-$(cid 1 | cut -c1-12)"
+	# its image was asked for a second time: the cache no longer had it
+	assert_equal "$(grep -c "/containers/$(cid 1)/json" "$T/d.log")" 1
+	assert_equal "$(grep -c '/images/' "$T/d.log")" 3
+}

@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""A fake container runtime on a Unix socket, for ctrenrich's tests.
+
+It speaks enough HTTP/1.1 (keep-alive, Content-Length) to answer the Docker Engine API and
+Podman libpod requests ctrenrich makes, from a fixture directory:
+
+    ROOT/docker/list.json                 array of /containers/json entries
+    ROOT/docker/containers/<id>.json      /containers/<id>/json
+    ROOT/docker/images/<sha256:id>.json   /images/<id>/json
+    ROOT/podman/containers/<id>.json      /libpod/containers/<id>/json
+    ROOT/podman/pods/<id>.json            /libpod/pods/<id>/json
+    ROOT/podman/images/<id>.json          /libpod/images/<id>/json
+
+Any other 64-hex id gets a made-up answer (name "fake-<first 12>", image "fake/app:1") unless
+--no-synth. Faults (--mode): normal, hang (read, never answer), http500, badjson, cut (half a
+body, then close), huge (a 100 MB body), close (close at once), notfound (the first --notfound N
+asks for each id say "not found", then the truth). --delay MS or --delay-rand LO-HI delays each
+answer, --slow PFX:MS only requests whose path holds PFX. GET /_stats answers {"requests",
+"max_inflight", "inflight"} (requests being answered at once); --log FILE gets one line per request
+("GET /path"). Exit codes of made-up containers: last two hex digits of the id, modulo 8;
+OOMKilled when the id starts with "dead".
+"""
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import sys
+import urllib.parse
+
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class State:
+    def __init__(self, args):
+        self.args = args
+        self.requests = 0
+        self.inflight = 0
+        self.max_inflight = 0
+        self.asked = {}
+        self.log = open(args.log, "a", buffering=1) if args.log else None
+
+
+def load(root, *parts):
+    if not root:
+        return None
+    path = os.path.join(root, *parts)
+    try:
+        with open(path, "rb") as f:
+            return json.loads(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+def image_id(cid):
+    return "sha256:" + hashlib.sha256(("image" + cid[:4]).encode()).hexdigest()
+
+
+def synth_list(cid):
+    return {
+        "Id": cid,
+        "Names": ["/fake-" + cid[:12]],
+        "Image": "fake/app:1",
+        "ImageID": image_id(cid),
+        "Labels": {},
+        "State": "created",
+    }
+
+
+def synth_inspect(cid, podman=False):
+    exit_code = int(cid[-2:], 16) % 8  # any id gets a stable exit code
+    state = {
+        "Status": "exited",
+        "Running": False,
+        "OOMKilled": cid.startswith("dead"),
+        "ExitCode": exit_code,
+        "FinishedAt": "2026-11-23T06:37:26.038914416Z",
+    }
+    if podman:
+        return {
+            "Id": cid,
+            "Name": "fake-" + cid[:12],
+            "ImageName": "localhost/fake/app:1",
+            "Image": image_id(cid)[7:],
+            "ImageDigest": "",
+            "Pod": "",
+            "IsInfra": False,
+            "Config": {"Labels": {}},
+            "State": state,
+        }
+    return {
+        "Id": cid,
+        "Name": "/fake-" + cid[:12],
+        "Image": image_id(cid),
+        "Config": {"Image": "fake/app:1", "Labels": {}},
+        "State": state,
+    }
+
+
+def synth_image(iid):
+    h = iid[7:] if iid.startswith("sha256:") else iid
+    return {
+        "Id": "sha256:" + h,
+        "Digest": "sha256:" + hashlib.sha256(h.encode()).hexdigest(),
+        "RepoTags": ["fake/app:1"],
+        "RepoDigests": ["fake/app@sha256:" + hashlib.sha256(h.encode()).hexdigest()],
+    }
+
+
+def route(st, path):
+    """(status, object) for a request path."""
+    a = st.args
+    u = urllib.parse.urlsplit(path)
+    p = u.path
+    m = re.match(r"^/v[0-9.]+/containers/json$", p)
+    if m:
+        q = urllib.parse.parse_qs(u.query)
+        ids = json.loads(q.get("filters", ["{}"])[0]).get("id", [])
+        if len(ids) != 1:
+            return 400, {"message": "want one id"}
+        cid = ids[0]
+        if notfound(st, cid):
+            return 200, []
+        entries = load(a.root, "docker", "list.json") or []
+        hits = [e for e in entries if e.get("Id", "").startswith(cid)]
+        if not hits and not a.no_synth and HEX64.match(cid):
+            hits = [synth_list(cid)]
+        return 200, hits
+    m = re.match(r"^/v[0-9.]+/containers/([^/]+)/json$", p)
+    if m:
+        cid = m.group(1)
+        if notfound(st, cid):
+            return 404, {"message": "No such container: " + cid}
+        obj = load(a.root, "docker", "containers", cid + ".json")
+        if obj is None and not a.no_synth and HEX64.match(cid):
+            obj = synth_inspect(cid)
+        return (200, obj) if obj is not None else (404, {"message": "No such container: " + cid})
+    m = re.match(r"^/v[0-9.]+/images/([^/]+)/json$", p)
+    if m:
+        obj = load(a.root, "docker", "images", m.group(1) + ".json")
+        if obj is None and not a.no_synth:
+            obj = synth_image(m.group(1))
+        return (200, obj) if obj is not None else (404, {"message": "No such image"})
+    m = re.match(r"^/v[0-9.]+/libpod/containers/([^/]+)/json$", p)
+    if m:
+        cid = m.group(1)
+        nf = {"cause": "no such container", "message": "no container with name or ID found",
+              "response": 404}
+        if notfound(st, cid):
+            return 404, nf
+        obj = load(a.root, "podman", "containers", cid + ".json")
+        if obj is None and not a.no_synth and HEX64.match(cid):
+            obj = synth_inspect(cid, podman=True)
+        return (200, obj) if obj is not None else (404, nf)
+    m = re.match(r"^/v[0-9.]+/libpod/pods/([^/]+)/json$", p)
+    if m:
+        obj = load(a.root, "podman", "pods", m.group(1) + ".json")
+        return (200, obj) if obj is not None else (404, {"message": "no such pod"})
+    m = re.match(r"^/v[0-9.]+/libpod/images/([^/]+)/json$", p)
+    if m:
+        obj = load(a.root, "podman", "images", m.group(1) + ".json")
+        if obj is None and not a.no_synth:
+            obj = synth_image(m.group(1))
+        return (200, obj) if obj is not None else (404, {"message": "no such image"})
+    return 404, {"message": "page not found"}
+
+
+def notfound(st, cid):
+    n = st.asked.get(cid, 0)
+    st.asked[cid] = n + 1
+    return st.args.mode == "notfound" and n < st.args.notfound
+
+
+def head(status, length, ctype="application/json"):
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
+    return ("HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
+            "Api-Version: 1.41\r\n\r\n" % (status, reason.get(status, "X"), ctype, length)).encode()
+
+
+async def answer(st, writer, path):
+    a = st.args
+    if path == "/_stats":
+        body = json.dumps({"requests": st.requests, "max_inflight": st.max_inflight,
+                           "inflight": st.inflight}).encode()
+        writer.write(head(200, len(body)) + body)
+        return True
+    for pfx, ms in a.slow:
+        if pfx in path:
+            await asyncio.sleep(ms / 1000)
+    if a.delay_rand:
+        lo, hi = a.delay_rand
+        await asyncio.sleep(random.uniform(lo, hi) / 1000)
+    elif a.delay:
+        await asyncio.sleep(a.delay / 1000)
+    mode = a.mode
+    if mode == "hang":
+        await asyncio.sleep(3600)
+    if mode == "close":
+        return False
+    if mode == "http500":
+        body = b'{"message":"server error"}\n'
+        writer.write(head(500, len(body)) + body)
+        return True
+    if mode == "badjson":
+        body = b'{"Id": "x", "Names": [\n'
+        writer.write(head(200, len(body)) + body)
+        return True
+    status, obj = route(st, path)
+    body = json.dumps(obj).encode() + b"\n"
+    if mode == "cut":
+        writer.write(head(status, len(body) + 1000) + body[: len(body) // 2])
+        await writer.drain()
+        return False
+    if mode == "huge":
+        size = 100 * 1024 * 1024
+        writer.write(head(200, size) + b"[" + b" " * (1024 * 1024 - 1))
+        chunk = b" " * (1024 * 1024)
+        for _ in range(99):
+            writer.write(chunk)
+            await writer.drain()
+        return True
+    writer.write(head(status, len(body)) + body)
+    return True
+
+
+async def serve(st, reader, writer):
+    try:
+        while True:
+            line = await reader.readline()
+            if not line:
+                break
+            parts = line.decode("latin-1").split()
+            length = 0
+            while True:
+                h = await reader.readline()
+                if h in (b"\r\n", b"\n", b""):
+                    break
+                k, _, v = h.decode("latin-1").partition(":")
+                if k.strip().lower() == "content-length":
+                    length = int(v.strip())
+            if length:
+                await reader.readexactly(length)
+            if len(parts) < 2:
+                break
+            method, path = parts[0], parts[1]
+            if path != "/_stats":
+                st.requests += 1
+                if st.log:
+                    st.log.write("%s %s\n" % (method, path))
+            st.inflight += 1
+            st.max_inflight = max(st.max_inflight, st.inflight)
+            try:
+                keep = await answer(st, writer, path)
+                await writer.drain()
+            finally:
+                st.inflight -= 1
+            if not keep:
+                break
+    except (ConnectionError, asyncio.IncompleteReadError):
+        pass
+    finally:
+        try:
+            writer.close()
+        except Exception:
+            pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("socket")
+    ap.add_argument("--root")
+    ap.add_argument("--mode", default="normal",
+                    choices=["normal", "hang", "http500", "badjson", "cut", "huge", "close",
+                             "notfound"])
+    ap.add_argument("--notfound", type=int, default=2)
+    ap.add_argument("--delay", type=float, default=0)
+    ap.add_argument("--delay-rand", type=lambda s: tuple(float(x) for x in s.split("-")))
+    ap.add_argument("--no-synth", action="store_true")
+    ap.add_argument("--slow", action="append", default=[],
+                    type=lambda s: (s.split(":")[0], float(s.split(":")[1])),
+                    help="ID-PREFIX:MS: requests naming such an id wait MS first")
+    ap.add_argument("--log")
+    args = ap.parse_args()
+    st = State(args)
+
+    async def run():
+        try:
+            os.unlink(args.socket)
+        except FileNotFoundError:
+            pass
+        server = await asyncio.start_unix_server(lambda r, w: serve(st, r, w), args.socket,
+                                                 backlog=1024)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with server:
+            await stop.wait()
+        try:
+            os.unlink(args.socket)
+        except FileNotFoundError:
+            pass
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
