@@ -579,3 +579,225 @@ faulty() {
 	assert_equal "$(grep -c "/containers/$(cid 1)/json" "$T/d.log")" 1
 	assert_equal "$(grep -c '/images/' "$T/d.log")" 3
 }
+
+# ---------------------------------------------------------------- real dockerd and Podman
+#
+# One private dockerd and one Podman service for the whole file (scripts/rt), root only. The
+# records are made by hand from the ids docker/podman print; every field is checked against what
+# docker inspect / podman inspect say.
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	RTDIR=$(mktemp -d /tmp/ctrenrich.XXXXXX)
+	export RTDIR
+	if ! { rt start docker "$RTDIR" && rt start podman "$RTDIR"; } >"$RTDIR.log" 2>&1; then
+		touch "$RTDIR.failed"
+	fi
+}
+
+teardown_file() {
+	[ -n "${RTDIR:-}" ] || return 0
+	rt stop "$RTDIR" >/dev/null 2>&1 || true
+	rm -f "$RTDIR.log" "$RTDIR.failed"
+}
+
+require_rt() {
+	require_root
+	if [ -e "$RTDIR.failed" ]; then
+		cat "$RTDIR.log" >&2
+		fail "scripts/rt could not start the runtimes"
+	fi
+}
+
+# enrich RUNTIME EVENT ID [EVENT ID]...: ctrenrich over hand-made records, against $RTDIR.
+enrich() {
+	local rt=$1 ts=1
+	shift
+	while [ $# -gt 0 ]; do
+		rec "$1" "$rt" "$2" "$ts"
+		ts=$((ts + 1))
+		shift 2
+	done >"$T/in"
+	run --separate-stderr ctrenrich --no-discover --socket "docker=$RTDIR/docker.sock" \
+		--socket "podman=$RTDIR/podman.sock" "$T/in"
+	assert_success
+}
+
+# docker_fields ID: the fields ctrenrich should give, from docker inspect, as one JSON object.
+docker_fields() {
+	local c img
+	c=$(rt docker "$RTDIR" inspect "$1" | jq '.[0]')
+	img=$(rt docker "$RTDIR" image inspect "$(jq -r .Image <<<"$c")" | jq '.[0]')
+	jq -cn --argjson c "$c" --argjson i "$img" '{
+		container_name: ($c.Name | ltrimstr("/")),
+		container_image: $c.Config.Image,
+		container_image_digest: ($i.RepoDigests[0] // ""),
+		pod_name: ($c.Config.Labels["io.kubernetes.pod.name"] // ""),
+		pod_namespace: ($c.Config.Labels["io.kubernetes.pod.namespace"] // ""),
+		pod_uid: ($c.Config.Labels["io.kubernetes.pod.uid"] // ""),
+		pod_sandbox: ($c.Config.Labels["io.kubernetes.docker.type"] == "podsandbox")}'
+}
+
+# got N: the enriched fields of output line N, as one JSON object.
+got() {
+	sed -n "${1}p" <<<"$output" | jq -c '{container_name, container_image,
+		container_image_digest, pod_name, pod_namespace, pod_uid, pod_sandbox}'
+}
+
+@test "real docker: a plain container, every field as docker inspect says" {
+	require_rt
+	c=$(rt docker "$RTDIR" run -d --name ce-plain ctrwatch-test:1)
+	enrich docker container_create "$c"
+	assert_equal "$(field 1 enrich_error)" null
+	assert_equal "$(got 1)" "$(docker_fields "$c")"
+	assert_equal "$(field 1 container_name)" ce-plain
+	assert_equal "$(field 1 container_image)" ctrwatch-test:1
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
+@test "real docker: Kubernetes-style labels give the pod fields" {
+	require_rt
+	c=$(rt docker "$RTDIR" run -d --name web --label io.kubernetes.pod.name=p \
+		--label io.kubernetes.pod.namespace=team --label io.kubernetes.pod.uid=0b5f-77 \
+		ctrwatch-test:1)
+	enrich docker container_create "$c"
+	assert_equal "$(got 1)" "$(docker_fields "$c")"
+	assert_equal "$(field 1 pod_name)" p
+	assert_equal "$(field 1 pod_namespace)" team
+	assert_equal "$(field 1 pod_uid)" 0b5f-77
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
+@test "real docker: a dockershim-style sandbox and its container, under the pod's cgroup parent" {
+	require_rt
+	uid=$(cat /proc/sys/kernel/random/uuid)
+	labels=(--label io.kubernetes.pod.name=cepod --label io.kubernetes.pod.namespace=default
+		--label "io.kubernetes.pod.uid=$uid")
+	sb=$(rt docker "$RTDIR" run -d --ipc shareable --cgroup-parent "/kubepods/besteffort/pod$uid" \
+		--name "k8s_POD_cepod_default_${uid}_0" "${labels[@]}" \
+		--label io.kubernetes.docker.type=podsandbox --label io.kubernetes.container.name=POD \
+		ctrwatch-pause:1)
+	app=$(rt docker "$RTDIR" run -d --network "container:$sb" --ipc "container:$sb" \
+		--cgroup-parent "/kubepods/besteffort/pod$uid" --name "k8s_app_cepod_default_${uid}_0" \
+		"${labels[@]}" --label io.kubernetes.docker.type=container \
+		--label io.kubernetes.container.name=app --label "io.kubernetes.sandbox.id=$sb" \
+		ctrwatch-test:1)
+	enrich docker container_create "$sb" container_create "$app"
+	assert_equal "$(got 1)" "$(docker_fields "$sb")"
+	assert_equal "$(got 2)" "$(docker_fields "$app")"
+	assert_equal "$(field 1 pod_sandbox)" true
+	assert_equal "$(field 2 pod_sandbox)" false
+	assert_equal "$(field 2 pod_uid)" "$uid"
+	rt docker "$RTDIR" rm -f "$app" "$sb" >/dev/null
+}
+
+@test "real docker: a container under a custom absolute cgroup parent" {
+	require_rt
+	c=$(rt docker "$RTDIR" run -d --cgroup-parent "/ctrenrich-test/p$$" --name ce-parent \
+		ctrwatch-test:1)
+	enrich docker container_create "$c"
+	assert_equal "$(got 1)" "$(docker_fields "$c")"
+	assert_equal "$(field 1 container_name)" ce-parent
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+	find /sys/fs/cgroup -depth -type d -path "*/ctrenrich-test*" -exec rmdir {} + 2>/dev/null || true
+}
+
+@test "real docker: removal carries create-time fields and the real exit code" {
+	require_rt
+	c=$(rt docker "$RTDIR" run -d --name ce-exit3 ctrwatch-test:1 sh -c 'exit 3')
+	rt docker "$RTDIR" wait "$c" >/dev/null
+	enrich docker container_create "$c" container_remove "$c"
+	assert_equal "$(got 2)" "$(docker_fields "$c")"
+	assert_equal "$(field 2 container_name)" ce-exit3
+	assert_equal "$(field 2 exit_code)" 3
+	assert_equal "$(field 2 finished_at)" "$(rt docker "$RTDIR" inspect "$c" | jq -r '.[0].State.FinishedAt')"
+	assert_equal "$(field 2 oom_killed)" false
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
+@test "real docker: an OOM-killed container's removal says oom_killed" {
+	require_rt
+	c=$(rt docker "$RTDIR" run -d --memory 16m --memory-swap 16m ctrwatch-test:1 \
+		sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo ${#x}')
+	rt docker "$RTDIR" wait "$c" >/dev/null
+	enrich docker container_create "$c" container_remove "$c"
+	assert_equal "$(field 2 oom_killed)" "$(rt docker "$RTDIR" inspect -f '{{.State.OOMKilled}}' "$c")"
+	assert_equal "$(field 2 oom_killed)" true
+	assert_equal "$(field 2 exit_code)" 137
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
+@test "real docker: runtime unknown is found and rewritten to docker" {
+	require_rt
+	c=$(rt docker "$RTDIR" run -d ctrwatch-test:1)
+	enrich unknown container_create "$c"
+	assert_equal "$(field 1 runtime)" docker
+	assert_equal "$(got 1)" "$(docker_fields "$c")"
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
+# podman_fields ID: the fields ctrenrich should give, from podman inspect.
+podman_fields() {
+	local c pod='""'
+	c=$(rt podman "$RTDIR" inspect "$1" | jq '.[0]')
+	if [ -n "$(jq -r .Pod <<<"$c")" ]; then
+		pod=$(rt podman "$RTDIR" pod inspect "$(jq -r .Pod <<<"$c")" | jq '(.Name // .[0].Name)')
+	fi
+	jq -cn --argjson c "$c" --argjson pod "$pod" '{
+		container_name: $c.Name,
+		container_image: $c.ImageName,
+		container_image_digest: $c.ImageDigest,
+		pod_name: ($c.Config.Labels["io.kubernetes.pod.name"] // $pod),
+		pod_namespace: ($c.Config.Labels["io.kubernetes.pod.namespace"] // ""),
+		pod_uid: ($c.Config.Labels["io.kubernetes.pod.uid"] // ""),
+		pod_sandbox: $c.IsInfra}'
+}
+
+@test "real podman: a plain container, every field as podman inspect says" {
+	require_rt
+	c=$(rt podman "$RTDIR" run -d --name ce-pm-plain ctrwatch-test:1)
+	enrich podman container_create "$c"
+	assert_equal "$(field 1 enrich_error)" null
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	assert_equal "$(field 1 container_name)" ce-pm-plain
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+}
+
+@test "real podman: a pod's infra container is the sandbox, its member gets the pod's name" {
+	require_rt
+	rt podman "$RTDIR" pod create --name ce-pm-pod >/dev/null
+	m=$(rt podman "$RTDIR" run -d --pod ce-pm-pod --name ce-pm-member ctrwatch-test:1)
+	infra=$(rt podman "$RTDIR" pod inspect ce-pm-pod | jq -r '(.InfraContainerID // .[0].InfraContainerID)')
+	enrich podman container_create "$infra" container_create "$m"
+	assert_equal "$(got 1)" "$(podman_fields "$infra")"
+	assert_equal "$(got 2)" "$(podman_fields "$m")"
+	assert_equal "$(field 1 pod_sandbox)" true
+	assert_equal "$(field 2 pod_sandbox)" false
+	assert_equal "$(field 2 pod_name)" ce-pm-pod
+	rt podman "$RTDIR" pod rm -f -t 0 ce-pm-pod >/dev/null
+}
+
+@test "real podman: Kubernetes labels win over the Podman pod" {
+	require_rt
+	rt podman "$RTDIR" pod create --name ce-pm-pod2 >/dev/null
+	c=$(rt podman "$RTDIR" run -d --pod ce-pm-pod2 --label io.kubernetes.pod.name=kp \
+		--label io.kubernetes.pod.namespace=kns ctrwatch-test:1)
+	enrich podman container_create "$c"
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	assert_equal "$(field 1 pod_name)" kp
+	assert_equal "$(field 1 pod_namespace)" kns
+	rt podman "$RTDIR" pod rm -f -t 0 ce-pm-pod2 >/dev/null
+}
+
+@test "real podman: removal carries create-time fields and the real exit code" {
+	require_rt
+	c=$(rt podman "$RTDIR" run -d --name ce-pm-exit5 ctrwatch-test:1 sh -c 'exit 5')
+	rt podman "$RTDIR" wait "$c" >/dev/null
+	enrich podman container_create "$c" container_remove "$c"
+	assert_equal "$(got 2)" "$(podman_fields "$c")"
+	assert_equal "$(field 2 exit_code)" 5
+	assert_equal "$(field 2 oom_killed)" false
+	[[ $(field 2 finished_at) == 20* ]]
+	assert_equal "$(field 2 exit_code)" "$(rt podman "$RTDIR" inspect "$c" | jq -r '.[0].State.ExitCode')"
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+}
