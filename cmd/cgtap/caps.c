@@ -55,20 +55,29 @@ static int cap_last(void)
 int caps_drop(bool keep_read)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = { 0 };
-	__u32 keep = keep_read ? 1u << CAP_DAC_READ_SEARCH : 0;
+	struct __user_cap_data_struct now[2] = { 0 }, data[2] = { 0 };
+	__u32 keep;
+
+	if (cap_get(now))
+		return -1;
+	/* Only what is held can be kept (a service may grant just CAP_BPF and CAP_PERFMON). */
+	keep = keep_read ? now[0].permitted & (1u << CAP_DAC_READ_SEARCH) : 0;
 
 	/*
-	 * While CAP_SETPCAP is still held: root must not win capabilities back through execve,
-	 * and the bounding set shrinks. Both fail harmlessly without CAP_SETPCAP.
+	 * With CAP_SETPCAP: root must not win capabilities back through execve, and the bounding
+	 * set shrinks. Without it neither can be done, nor matters as much.
 	 */
-	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
-					     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
-		  0, 0, 0))
-		verbose("cannot lock the securebits (no CAP_SETPCAP?):");
-	for (int c = 0; c <= cap_last(); c++)
-		if (!(keep_read && c == CAP_DAC_READ_SEARCH))
-			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	if (has(now, CAP_SETPCAP)) {
+		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+						     SECBIT_NO_SETUID_FIXUP |
+						     SECBIT_NO_SETUID_FIXUP_LOCKED |
+						     SECBIT_KEEP_CAPS_LOCKED,
+			  0, 0, 0))
+			verbose("cannot lock the securebits:");
+		for (int c = 0; c <= cap_last(); c++)
+			if (!(keep && c == CAP_DAC_READ_SEARCH))
+				prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 
 	data[0].effective = data[0].permitted = keep;
