@@ -28,7 +28,8 @@ build/fuzz/bin/%: tests/fuzz/%.c $(COMMON_SRCS) FORCE
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/bin/%)
 	$(Q)for t in $(FUZZ_TARGETS); do \
 		rm -rf build/fuzz/corpus/$$t; tests/fuzz/seed $$t build/fuzz/corpus/$$t || exit 1; \
-		if [ -d tests/fuzz/regressions/$$t ]; then cp tests/fuzz/regressions/$$t/* build/fuzz/corpus/$$t/; fi; \
+		if [ -d tests/fuzz/regressions/$$t ]; then \
+			find tests/fuzz/regressions/$$t -type f -size +0 -exec cp {} build/fuzz/corpus/$$t/ \;; fi; \
 		echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
 		build/fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 \
 			-artifact_prefix=build/fuzz/crash-$$t- build/fuzz/corpus/$$t 2>build/fuzz/$$t.log \

@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define JSMN_HEADER /* the token type only: jp.c holds the parser */
+#include <jsmn.h>
+
 #include "backend.h"
 #include "jp.h"
 
@@ -105,8 +108,57 @@ static void lookup(const struct backend *be, uint8_t flags, const char *id, size
 	meta__clear(&m);
 }
 
-/* Every token, read with each getter. */
-static void check_token(struct jp *d, int t)
+/*
+ * True when the tokens have the shape of valid JSON: object members are a key (a string with
+ * one value) and a value, array elements and values are never keys, one value at the top.
+ * jsmn's strict mode still accepts {"a"}, {"a":1,"b"} and ["a":1] (jp__parse passes them on).
+ */
+static bool well_formed(const struct jp *d)
+{
+	const jsmntok_t *tok = d->tok;
+	struct frame {
+		int left;
+		bool obj;
+		bool key_next;
+	} *st = malloc((d->ntok + 1) * sizeof(*st));
+	int top = 0;
+	bool ok = true;
+
+	CHECK(st);
+	st[0] = (struct frame){1, false, false}; /* the document: one value */
+	for (unsigned i = 0; i < d->ntok && ok; i++) {
+		const jsmntok_t *k = &tok[i];
+		struct frame *f;
+
+		while (top > 0 && st[top].left == 0)
+			top--;
+		f = &st[top];
+		if (f->left == 0) {
+			ok = false; /* more tokens than the document holds */
+			break;
+		}
+		if (f->obj && f->key_next) {
+			ok = k->type == JSMN_STRING && k->size == 1;
+			f->key_next = false;
+			continue;
+		}
+		f->left--;
+		f->key_next = f->obj;
+		if (k->type == JSMN_OBJECT || k->type == JSMN_ARRAY) {
+			st[++top] = (struct frame){k->size, k->type == JSMN_OBJECT, k->type == JSMN_OBJECT};
+		} else {
+			ok = k->size == 0;
+		}
+	}
+	while (ok && top > 0 && st[top].left == 0)
+		top--;
+	ok = ok && top == 0 && st[0].left == 0;
+	free(st);
+	return ok;
+}
+
+/* Every token, read with each getter; with strict checks when the document is well formed. */
+static void check_token(struct jp *d, int t, bool strict)
 {
 	int n = jp__size(d, t);
 	char small[8];
@@ -125,6 +177,8 @@ static void check_token(struct jp *d, int t)
 	}
 	jp__i64(d, t, &v);
 	jp__bool(d, t, &b);
+	if (!strict)
+		return;
 	if (jp__is_arr(d, t)) {
 		for (int i = 0; i < n && i < 16; i++)
 			CHECK(jp__index(d, t, i) > t);
@@ -154,12 +208,16 @@ static void check_token(struct jp *d, int t)
 static void check_jp(const char *s, size_t len, const char *path)
 {
 	static struct jp d;
+	bool strict;
 
 	if (jp__parse(&d, s, len) < 0)
 		return;
 	CHECK(d.ntok >= 1);
+	strict = well_formed(&d);
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "jp: %u tokens, %s\n", d.ntok, strict ? "well formed" : "malformed");
 	for (unsigned t = 0; t < d.ntok; t++)
-		check_token(&d, (int)t);
+		check_token(&d, (int)t, strict);
 	jp__path(&d, 0, path);
 	jp__path(&d, 0, "Config.Labels.io\\.kubernetes\\.pod\\.name");
 	jp__path(&d, 0, "0.Names.0");
