@@ -29,6 +29,19 @@ rec() {
 		"$1" "${4:-1}" "$3" "$2" "$3"
 }
 
+# recs EVENT RUNTIME FROM TO [EVERY]: records for ids cid FROM..TO (ts = N), in one awk; with
+# EVERY, a lost record after each EVERY-th one.
+recs() {
+	awk -v e="$1" -v rt="$2" -v a="$3" -v b="$4" -v every="${5:-0}" 'BEGIN {
+		for (i = a; i <= b; i++) {
+			id = sprintf("%064x", 4096 + i)
+			printf "{\"event\":\"%s\",\"ts\":%d,\"cgroup_id\":7,\"path\":\"/docker/%s\",\"runtime\":\"%s\",\"container_id\":\"%s\",\"ctime\":5}\n", e, i, id, rt, id
+			if (every && i % every == 0)
+				printf "{\"event\":\"lost\",\"ts\":%d,\"count\":1}\n", i
+		}
+	}'
+}
+
 # fake_start NAME [ARGS...]: a fake runtime on $T/NAME.sock, its PID in $T/NAME.pid, requests
 # logged in $T/NAME.log; returns once it answers.
 fake_start() {
@@ -156,7 +169,7 @@ field() {
 
 @test "a closed stdout ends the run quietly with status 0 (| head -1)" {
 	fake_start d
-	for i in $(seq 3000); do rec container_create docker "$(cid $((i % 50)))" "$i"; done >"$T/in"
+	recs container_create docker 1 3000 >"$T/in"
 	run bash -c "ctrenrich --no-discover --socket docker='$T/d.sock' '$T/in' | head -1; echo \"rc=\${PIPESTATUS[0]}\""
 	assert_line --index 1 'rc=0'
 	refute_output --partial 'ctrenrich:'
@@ -449,7 +462,7 @@ faulty() {
 
 @test "fault: a runtime that never answers: the deadline holds for every record" {
 	fake_start d --mode hang
-	for i in $(seq 20); do rec container_create docker "$(cid "$i")" "$i"; done >"$T/in"
+	recs container_create docker 1 20 >"$T/in"
 	start=$(date +%s%N)
 	run --separate-stderr ctrenrich --timeout 500ms --no-discover --socket "docker=$T/d.sock" "$T/in"
 	ms=$((($(date +%s%N) - start) / 1000000))
@@ -523,10 +536,7 @@ faulty() {
 
 @test "1000 records against answers delayed 0-50 ms: input order kept, many in flight" {
 	fake_start d --delay-rand 0-50
-	for i in $(seq 1000); do
-		rec container_create docker "$(printf '%064x' "$i")" "$i"
-		[ $((i % 10)) -eq 0 ] && printf '{"event":"lost","ts":%d,"count":1}\n' "$i"
-	done >"$T/in"
+	recs container_create docker 1 1000 10 >"$T/in"
 	start=$(date +%s%N)
 	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
 	ms=$((($(date +%s%N) - start) / 1000000))
@@ -542,7 +552,7 @@ faulty() {
 
 @test "--max-inflight bounds the requests the runtime sees at once" {
 	fake_start d --delay 20
-	for i in $(seq 100); do rec container_create docker "$(cid "$i")" "$i"; done >"$T/in"
+	recs container_create docker 1 100 >"$T/in"
 	run ctrenrich --max-inflight 4 --no-discover --socket "docker=$T/d.sock" "$T/in"
 	assert_success
 	assert_equal "$(wc -l <<<"$output")" 100
@@ -561,7 +571,7 @@ faulty() {
 
 @test "a small --queue-size still lets every record through, in order" {
 	fake_start d --delay-rand 0-5
-	for i in $(seq 200); do rec container_create docker "$(cid "$i")" "$i"; done >"$T/in"
+	recs container_create docker 1 200 >"$T/in"
 	run ctrenrich --queue-size 3 --no-discover --socket "docker=$T/d.sock" "$T/in"
 	assert_success
 	diff <(jq -r .ts <<<"$output") <(seq 200)

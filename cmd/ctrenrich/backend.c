@@ -6,9 +6,9 @@
 #include "backend.h"
 
 static const char *const rt_names[] = {
-	[RT_DOCKER] = "docker", [RT_PODMAN] = "podman",	  [RT_CONTAINERD] = "containerd",
-	[RT_CRIO] = "crio",	[RT_LXC] = "lxc",	  [RT_GARDEN] = "garden",
-	[RT_UNKNOWN] = "unknown", [RT_OTHER] = "other",
+    [RT_DOCKER] = "docker",   [RT_PODMAN] = "podman", [RT_CONTAINERD] = "containerd",
+    [RT_CRIO] = "crio",	      [RT_LXC] = "lxc",	      [RT_GARDEN] = "garden",
+    [RT_UNKNOWN] = "unknown", [RT_OTHER] = "other",
 };
 
 const char *rt_name(enum rt rt)
@@ -54,7 +54,8 @@ int meta__copy(struct meta *dst, const struct meta *src)
 {
 	meta__clear(dst);
 	for (int i = 0; i < M_NSTR; i++)
-		if (src->s[i] && meta__set(dst, (enum meta_str)i, src->s[i], strlen(src->s[i])) < 0) {
+		if (src->s[i] &&
+		    meta__set(dst, (enum meta_str)i, src->s[i], strlen(src->s[i])) < 0) {
 			meta__clear(dst);
 			return -1;
 		}

@@ -92,10 +92,10 @@ enum be_kind {
 struct be_lookup {
 	const char *id; /* validated by the backend's id_ok() */
 	enum be_kind kind;
-	bool need_meta; /* BE_REMOVE: the cache had nothing, fill the create-time fields too */
-	unsigned step;	/* the backend's own step counter; 0 for the first request */
+	bool need_meta;	  /* BE_REMOVE: the cache had nothing, fill the create-time fields too */
+	unsigned step;	  /* the backend's own step counter; 0 for the first request */
 	unsigned attempt; /* 0 on the first attempt, +1 on each retry after BE_NOTFOUND/BE_NOTYET */
-	bool got_meta;	/* the backend filled the create-time fields of *m (kept across retries) */
+	bool got_meta; /* the backend filled the create-time fields of *m (kept across retries) */
 	char scratch[512]; /* the backend's own, kept across steps and retries (e.g. an image id) */
 	struct meta *m;	   /* the results */
 	const char *err;   /* BE_ERROR: a short stable reason ("bad response: invalid JSON") */
@@ -115,8 +115,8 @@ struct be_request {
 
 /* One complete answer. */
 struct be_response {
-	long status;	     /* HTTP status */
-	const char *body;    /* the body, NUL-terminated at body[len] */
+	long status;	  /* HTTP status */
+	const char *body; /* the body, NUL-terminated at body[len] */
 	size_t len;
 	const char *headers; /* every header line received, trailers included, "\r\n"-separated */
 	size_t hlen;
@@ -125,7 +125,8 @@ struct be_response {
 enum be_result {
 	BE_DONE,     /* *m holds the answer */
 	BE_MORE,     /* call request() again for the next step */
-	BE_NOTFOUND, /* the runtime does not know this id (yet): may be retried, or the next runtime */
+	BE_NOTFOUND, /* the runtime does not know this id (yet): may be retried, or the next runtime
+		      */
 	BE_NOTYET,   /* BE_REMOVE: the container has not finished yet: may be retried */
 	BE_ERROR,    /* lk->err says why */
 };

@@ -13,11 +13,11 @@
 
 struct centry {
 	char id[ID_MAX + 1];
-	enum rt rt;	/* the runtime that answered */
-	struct meta m;	/* create-time fields */
-	bool pending;	/* the create lookup is still running: m is not there yet */
-	void *owner;	/* pending: the record whose lookup will fill m */
-	void *waiter;	/* pending: a removal record waiting for m */
+	enum rt rt;    /* the runtime that answered */
+	struct meta m; /* create-time fields */
+	bool pending;  /* the create lookup is still running: m is not there yet */
+	void *owner;   /* pending: the record whose lookup will fill m */
+	void *waiter;  /* pending: a removal record waiting for m */
 	/* private */
 	struct centry *hnext, *prev, *next;
 };

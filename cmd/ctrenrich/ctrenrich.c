@@ -17,24 +17,24 @@
 #include "sockets.h"
 
 static const char usage[] =
-	"Usage: ctrenrich [OPTION]... [FILE]...\n"
-	"Add runtime metadata (container_name, container_image, container_image_digest, pod_name,\n"
-	"pod_namespace, pod_uid, pod_sandbox; exit_code, finished_at, oom_killed on removal) to\n"
-	"container records read from FILEs or standard input. Other records pass through.\n"
-	"\n"
-	"  -s, --socket RUNTIME=PATH  use PATH for RUNTIME (docker, podman, containerd, crio);\n"
-	"                             repeatable; turns discovery off for RUNTIME\n"
-	"      --no-discover          use only the sockets named with --socket\n"
-	"  -t, --timeout DURATION     deadline per record (default 2s)\n"
-	"  -j, --max-inflight N       requests in flight at once (default 64)\n"
-	"      --queue-size N         records held at once (default 4096)\n"
-	"      --cache-size N         containers remembered for removal (default 16384)\n"
-	"      --max-response BYTES   largest runtime answer read (default 4194304)\n"
-	"  -u, --unordered            write each record as soon as it is ready\n"
-	"      --strict               stop at the first malformed line (exit 65)\n"
-	"  -v, --verbose              say which runtimes were found, and count lookups\n"
-	"  -h, --help                 show this help and exit\n"
-	"      --version              show the version and exit\n";
+    "Usage: ctrenrich [OPTION]... [FILE]...\n"
+    "Add runtime metadata (container_name, container_image, container_image_digest, pod_name,\n"
+    "pod_namespace, pod_uid, pod_sandbox; exit_code, finished_at, oom_killed on removal) to\n"
+    "container records read from FILEs or standard input. Other records pass through.\n"
+    "\n"
+    "  -s, --socket RUNTIME=PATH  use PATH for RUNTIME (docker, podman, containerd, crio);\n"
+    "                             repeatable; turns discovery off for RUNTIME\n"
+    "      --no-discover          use only the sockets named with --socket\n"
+    "  -t, --timeout DURATION     deadline per record (default 2s)\n"
+    "  -j, --max-inflight N       requests in flight at once (default 64)\n"
+    "      --queue-size N         records held at once (default 4096)\n"
+    "      --cache-size N         containers remembered for removal (default 16384)\n"
+    "      --max-response BYTES   largest runtime answer read (default 4194304)\n"
+    "  -u, --unordered            write each record as soon as it is ready\n"
+    "      --strict               stop at the first malformed line (exit 65)\n"
+    "  -v, --verbose              say which runtimes were found, and count lookups\n"
+    "  -h, --help                 show this help and exit\n"
+    "      --version              show the version and exit\n";
 
 enum {
 	OPT_NO_DISCOVER = CLI_OPT_BASE,
@@ -46,19 +46,19 @@ enum {
 };
 
 static const struct option options[] = {
-	{"socket", required_argument, NULL, 's'},
-	{"no-discover", no_argument, NULL, OPT_NO_DISCOVER},
-	{"timeout", required_argument, NULL, 't'},
-	{"max-inflight", required_argument, NULL, 'j'},
-	{"queue-size", required_argument, NULL, OPT_QUEUE},
-	{"cache-size", required_argument, NULL, OPT_CACHE},
-	{"max-response", required_argument, NULL, OPT_MAX_RESPONSE},
-	{"unordered", no_argument, NULL, 'u'},
-	{"strict", no_argument, NULL, OPT_STRICT},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{NULL, 0, NULL, 0},
+    {"socket", required_argument, NULL, 's'},
+    {"no-discover", no_argument, NULL, OPT_NO_DISCOVER},
+    {"timeout", required_argument, NULL, 't'},
+    {"max-inflight", required_argument, NULL, 'j'},
+    {"queue-size", required_argument, NULL, OPT_QUEUE},
+    {"cache-size", required_argument, NULL, OPT_CACHE},
+    {"max-response", required_argument, NULL, OPT_MAX_RESPONSE},
+    {"unordered", no_argument, NULL, 'u'},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 static void socket_opt(const char *arg)
@@ -81,11 +81,11 @@ static void socket_opt(const char *arg)
 int main(int argc, char **argv)
 {
 	struct engine_opts o = {
-		.timeout_ms = ENGINE_TIMEOUT_MS,
-		.max_inflight = ENGINE_MAX_INFLIGHT,
-		.queue_size = ENGINE_QUEUE_SIZE,
-		.cache_size = ENGINE_CACHE_SIZE,
-		.max_response = ENGINE_MAX_RESPONSE,
+	    .timeout_ms = ENGINE_TIMEOUT_MS,
+	    .max_inflight = ENGINE_MAX_INFLIGHT,
+	    .queue_size = ENGINE_QUEUE_SIZE,
+	    .cache_size = ENGINE_CACHE_SIZE,
+	    .max_response = ENGINE_MAX_RESPONSE,
 	};
 	bool discover = true;
 	int c;
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_RESPONSE:
 			o.max_response =
-				(size_t)cli_number("--max-response", optarg, 1024, 1ull << 30);
+			    (size_t)cli_number("--max-response", optarg, 1024, 1ull << 30);
 			break;
 		case 'u':
 			o.unordered = true;

@@ -45,9 +45,10 @@ static int docker_request(struct be_lookup *lk, struct be_request *rq)
 	switch (lk->step) {
 	case STEP_LIST:
 		/* filters={"id":["<id>"]}, %-encoded; the id is 64 hex (checked by id_ok). */
-		n = snprintf(rq->path, sizeof(rq->path),
-			     API "/containers/json?all=1&filters=%%7B%%22id%%22%%3A%%5B%%22%s%%22%%5D%%7D",
-			     lk->id);
+		n = snprintf(
+		    rq->path, sizeof(rq->path),
+		    API "/containers/json?all=1&filters=%%7B%%22id%%22%%3A%%5B%%22%s%%22%%5D%%7D",
+		    lk->id);
 		break;
 	case STEP_INSPECT:
 		n = snprintf(rq->path, sizeof(rq->path), API "/containers/%s/json", lk->id);
@@ -112,9 +113,10 @@ static int read_container(struct be_lookup *lk, int c, bool list)
 	labels = jp__path(&doc, c, list ? "Labels" : "Config.Labels");
 	if (labels_pod(&doc, labels, m) < 0)
 		return -1;
-	/* dockershim and cri-dockerd label a sandbox "podsandbox" (Tracee compares with "sandbox"). */
-	m->sandbox = jp__str_eq(&doc, jp__key(&doc, labels, "io.kubernetes.docker.type"),
-				"podsandbox");
+	/* dockershim and cri-dockerd label a sandbox "podsandbox" (Tracee compares with "sandbox").
+	 */
+	m->sandbox =
+	    jp__str_eq(&doc, jp__key(&doc, labels, "io.kubernetes.docker.type"), "podsandbox");
 	SCR_IMAGE(lk)[0] = '\0';
 	if (labels_image_id_ok(image_id)) {
 		strcpy(SCR_IMAGE(lk), image_id);
@@ -177,7 +179,8 @@ static enum be_result on_image(struct be_lookup *lk, const struct be_response *r
 	struct meta *m = lk->m;
 
 	SCR_IMAGE(lk)[0] = '\0';
-	/* The container is known already: an image that cannot be read leaves its fields as they are. */
+	/* The container is known already: an image that cannot be read leaves its fields as they
+	 * are. */
 	if (rs->status != 200 || jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_obj(&doc, 0))
 		return BE_DONE;
 	labels_str(&doc, jp__path(&doc, 0, "RepoDigests.0"), m, M_DIGEST);
@@ -205,8 +208,8 @@ static enum be_result docker_response(struct be_lookup *lk, const struct be_resp
 }
 
 const struct backend backend_docker = {
-	.name = "docker",
-	.id_ok = docker_id_ok,
-	.request = docker_request,
-	.response = docker_response,
+    .name = "docker",
+    .id_ok = docker_id_ok,
+    .request = docker_request,
+    .response = docker_response,
 };

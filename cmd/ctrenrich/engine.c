@@ -430,7 +430,8 @@ static bool xfer_send(struct slot *s, struct xfer *x, uint64_t now)
 	if (x->hl)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hl);
 	if (x->rq.http2) {
-		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+				 (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
 		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L); /* share one connection, many streams */
 	} else {
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -574,8 +575,8 @@ static void xfer_done(struct xfer *x, CURLcode rc, uint64_t now)
 	 * gRPC servers may reset a stream they answered in its headers (grpc-status): an HTTP/2
 	 * stream error after a status was received is handed to the backend with what came.
 	 */
-	if (rc != CURLE_OK && !(x->rq.http2 && rs.status > 0 &&
-				(rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM))) {
+	if (rc != CURLE_OK &&
+	    !(x->rq.http2 && rs.status > 0 && (rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM))) {
 		const char *why = curl_reason(x, rc, s, buf, sizeof(buf));
 
 		xfer_put(x);
@@ -652,7 +653,8 @@ static long run_wait_list(uint64_t now)
 		if (now >= s->deadline) {
 			LIST_DEL(&E.wait, s, wprev, wnext);
 			/* Waiting to retry after "not found" (create), or for a turn. */
-			finish(s, s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout", now);
+			finish(s, s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout",
+			       now);
 			continue;
 		}
 		if (s->start_at <= now && E.free_x) {
@@ -687,9 +689,10 @@ static void drain_curl(uint64_t now)
 /* ---- output ---- */
 
 static const char *const owned[] = {
-	"container_name", "container_image", "container_image_digest", "pod_name",
-	"pod_namespace",  "pod_uid",	     "pod_sandbox",	       "exit_code",
-	"finished_at",	  "oom_killed",	     "enrich_error",	       NULL,
+    "container_name", "container_image", "container_image_digest",
+    "pod_name",	      "pod_namespace",	 "pod_uid",
+    "pod_sandbox",    "exit_code",	 "finished_at",
+    "oom_killed",     "enrich_error",	 NULL,
 };
 
 static bool is_owned(const struct rec *r, int i)
@@ -710,9 +713,9 @@ static void write_line(const char *line, size_t len)
 static void emit(struct slot *s)
 {
 	static const char *const keys[M_NSTR] = {
-		[M_NAME] = "container_name",	    [M_IMAGE] = "container_image",
-		[M_DIGEST] = "container_image_digest", [M_POD_NAME] = "pod_name",
-		[M_POD_NAMESPACE] = "pod_namespace", [M_POD_UID] = "pod_uid",
+	    [M_NAME] = "container_name",	   [M_IMAGE] = "container_image",
+	    [M_DIGEST] = "container_image_digest", [M_POD_NAME] = "pod_name",
+	    [M_POD_NAMESPACE] = "pod_namespace",   [M_POD_UID] = "pod_uid",
 	};
 	const char *err = NULL;
 	bool rewrite_rt;
@@ -876,7 +879,8 @@ static int take_line(const struct line *l, uint64_t now, const char **err)
 			cache__del(E.cache, ce); /* seen again: what we knew may be stale */
 			ce = NULL;
 		} else if (ce) {
-			cacheable = false; /* a lookup for it is running already: this one goes alone */
+			cacheable =
+			    false; /* a lookup for it is running already: this one goes alone */
 		}
 		if (cacheable && (ce = cache__add(E.cache, s->id)))
 			ce->owner = s;
@@ -1011,7 +1015,8 @@ int engine_run(const struct engine_opts *o, int argc, char **argv)
 
 		run_wait_list(now);
 		drain_curl(now_ms());
-		/* Completions may have queued retries and freed transfers: start and time them now. */
+		/* Completions may have queued retries and freed transfers: start and time them now.
+		 */
 		due = run_wait_list(now_ms());
 		emit_ready();
 		if (in.done && !E.queue.head && !E.inflight)

@@ -10,13 +10,13 @@
 #include <stddef.h>
 
 struct engine_opts {
-	bool strict;		 /* first bad line: stop reading, finish, exit 65 */
-	bool unordered;		 /* records leave as soon as they are ready */
-	unsigned timeout_ms;	 /* per-record deadline, from when it was read */
-	unsigned max_inflight;	 /* requests in flight at once */
-	unsigned queue_size;	 /* records held at once; input is not read while full */
-	unsigned cache_size;	 /* container cache entries */
-	size_t max_response;	 /* bytes; a bigger answer is "response too large" */
+	bool strict;	       /* first bad line: stop reading, finish, exit 65 */
+	bool unordered;	       /* records leave as soon as they are ready */
+	unsigned timeout_ms;   /* per-record deadline, from when it was read */
+	unsigned max_inflight; /* requests in flight at once */
+	unsigned queue_size;   /* records held at once; input is not read while full */
+	unsigned cache_size;   /* container cache entries */
+	size_t max_response;   /* bytes; a bigger answer is "response too large" */
 };
 
 #define ENGINE_TIMEOUT_MS 2000

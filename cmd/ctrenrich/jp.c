@@ -64,19 +64,19 @@ int jp__parse(struct jp *d, const char *s, size_t len)
 	}
 }
 
-/* Index of the token after t and its whole subtree. */
+/*
+ * Index of the token after t and its whole subtree. Every token's size counts its direct children:
+ * an object's keys, a key's value, an array's elements. Counting by size alone, not by type,
+ * also stays in step with what jsmn accepts in odd input such as ["k": 1], where the string "k"
+ * gets the 1 as its child.
+ */
 static int skip(const struct jp *d, int t)
 {
 	int todo = 1;
 
 	while (todo > 0 && (unsigned)t < d->ntok) {
-		const jsmntok_t *k = TOK(d, t);
-
 		todo--;
-		if (k->type == JSMN_OBJECT)
-			todo += 2 * k->size;
-		else if (k->type == JSMN_ARRAY)
-			todo += k->size;
+		todo += TOK(d, t)->size;
 		t++;
 	}
 	return t;
@@ -98,9 +98,10 @@ static int key_n(const struct jp *d, int obj, const char *key, size_t klen)
 	for (int i = 0; i < o->size && valid(d, t); i++) {
 		const jsmntok_t *k = TOK(d, t);
 
-		if ((size_t)(k->end - k->start) == klen && !memcmp(d->s + k->start, key, klen))
+		if (k->type == JSMN_STRING && k->size == 1 && (size_t)(k->end - k->start) == klen &&
+		    !memcmp(d->s + k->start, key, klen))
 			return valid(d, t + 1) ? t + 1 : -1;
-		t = skip(d, t + 1);
+		t = skip(d, t); /* the key and its value */
 	}
 	return -1;
 }
@@ -220,13 +221,26 @@ static size_t unescape(const char *s, size_t n, char *o)
 		if (s >= end)
 			break;
 		switch (*s++) {
-		case 'b': o[k++] = '\b'; continue;
-		case 'f': o[k++] = '\f'; continue;
-		case 'n': o[k++] = '\n'; continue;
-		case 'r': o[k++] = '\r'; continue;
-		case 't': o[k++] = '\t'; continue;
-		case 'u': break;
-		default: o[k++] = s[-1]; continue; /* '"', '\\', '/' */
+		case 'b':
+			o[k++] = '\b';
+			continue;
+		case 'f':
+			o[k++] = '\f';
+			continue;
+		case 'n':
+			o[k++] = '\n';
+			continue;
+		case 'r':
+			o[k++] = '\r';
+			continue;
+		case 't':
+			o[k++] = '\t';
+			continue;
+		case 'u':
+			break;
+		default:
+			o[k++] = s[-1];
+			continue; /* '"', '\\', '/' */
 		}
 		h = hex4(s, end);
 		if (h < 0)
@@ -234,7 +248,8 @@ static size_t unescape(const char *s, size_t n, char *o)
 		s += 4;
 		cp = (unsigned long)h;
 		if (cp >= 0xd800 && cp < 0xdc00) {
-			long lo = (end - s >= 6 && s[0] == '\\' && s[1] == 'u') ? hex4(s + 2, end) : -1;
+			long lo =
+			    (end - s >= 6 && s[0] == '\\' && s[1] == 'u') ? hex4(s + 2, end) : -1;
 
 			if (lo >= 0xdc00 && lo < 0xe000) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) + ((unsigned long)lo - 0xdc00);

@@ -7,7 +7,8 @@
 #include "backend.h"
 #include "jp.h"
 
-/* Set field f from string token t (nothing when t < 0; "" clears). 0, or -1 (not a string, ENOMEM). */
+/* Set field f from string token t (nothing when t < 0; "" clears). 0, or -1 (not a string, ENOMEM).
+ */
 int labels_str(const struct jp *d, int t, struct meta *m, enum meta_str f);
 
 /* pod_name, pod_namespace, pod_uid from the io.kubernetes.pod.* keys of labels object token. */

@@ -159,8 +159,8 @@ static enum be_result podman_response(struct be_lookup *lk, const struct be_resp
 }
 
 const struct backend backend_podman = {
-	.name = "podman",
-	.id_ok = podman_id_ok,
-	.request = podman_request,
-	.response = podman_response,
+    .name = "podman",
+    .id_ok = podman_id_ok,
+    .request = podman_request,
+    .response = podman_response,
 };

@@ -13,13 +13,13 @@
 
 /* The usual places, first found wins. "$XDG" stands for $XDG_RUNTIME_DIR (rootless Podman). */
 static const char *const candidates[RT_N][6] = {
-	[RT_DOCKER] = {"/var/run/docker.sock", "/run/docker.sock"},
-	[RT_PODMAN] = {"/run/podman/podman.sock", "$XDG/podman/podman.sock"},
-	[RT_CONTAINERD] = {"/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock",
-			   "/run/k3s/containerd/containerd.sock",
-			   "/var/snap/microk8s/common/run/containerd.sock",
-			   "/var/run/docker/containerd/containerd.sock"},
-	[RT_CRIO] = {"/var/run/crio/crio.sock", "/run/crio/crio.sock"},
+    [RT_DOCKER] = {"/var/run/docker.sock", "/run/docker.sock"},
+    [RT_PODMAN] = {"/run/podman/podman.sock", "$XDG/podman/podman.sock"},
+    [RT_CONTAINERD] = {"/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock",
+		       "/run/k3s/containerd/containerd.sock",
+		       "/var/snap/microk8s/common/run/containerd.sock",
+		       "/var/run/docker/containerd/containerd.sock"},
+    [RT_CRIO] = {"/var/run/crio/crio.sock", "/run/crio/crio.sock"},
 };
 
 static struct {
