@@ -215,6 +215,18 @@ field() {
 	assert_equal "$(field 1 container_image)" rtref-bb:1
 }
 
+@test "docker: existing_container is looked up like a create, and cached for its removal" {
+	fake_start d
+	{ rec existing_container docker "$EXITED" 1; rec container_remove docker "$EXITED" 2; } >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 container_name)" rtref-exited
+	assert_equal "$(field 2 container_name)" rtref-exited
+	assert_equal "$(field 2 exit_code)" 3
+	assert_equal "$(grep -c '/containers/json' "$T/d.log")" 1
+	assert_equal "$(grep -c '/images/' "$T/d.log")" 1
+}
+
 @test "docker: a digest comes from the image's first repo digest" {
 	fake_start d
 	rec container_create docker "$(cid 1)" >"$T/in"
