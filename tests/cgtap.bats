@@ -23,8 +23,10 @@ teardown() {
 	local d
 	# Deepest first: find -delete works fd-relative, so paths past PATH_MAX go too.
 	for d in "${MADE[@]}"; do
-		[ -d "$d" ] && find "$d" -depth -type d -delete 2>/dev/null || true
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+		for _ in 1 2 3 4 5; do
+			[ -d "$d" ] || break
+			find "$d" -depth -type d -delete 2>/dev/null || sleep 0.2
+		done
 	done
 	return 0
 }

@@ -447,10 +447,20 @@ int main(int argc, char **argv)
 		for (int i = 0; i < hs.n; i++) {
 			if (target != CGTAP_ALL_HIERARCHIES && hs.h[i].id != target)
 				continue;
+			if (target == CGTAP_ALL_HIERARCHIES && !hs.h[i].mount) {
+				/* e.g. "0::" on a v1 host without cgroup2 mounted: nothing to walk */
+				verbose("--scan: hierarchy %d is not mounted; skipped", hs.h[i].id);
+				continue;
+			}
 			scan_fd[nscan] = open_scan_root(&hs.h[i], env.cgroupfs);
 			if (scan_fd[nscan] < 0)
 				goto cleanup;
 			scan_hid[nscan++] = hs.h[i].id;
+		}
+		if (!nscan) {
+			warn("cgroupfs not mounted: no cgroup hierarchy is mounted (see "
+			     "/proc/self/mountinfo); mount one, e.g. mount -t cgroup2 none /sys/fs/cgroup");
+			goto cleanup;
 		}
 	}
 
