@@ -29,14 +29,14 @@ enum cgtap_flags {
 };
 
 struct cgtap_event {
-	__u64 ts_boot;      /* bpf_ktime_get_boot_ns() */
+	__u64 ts_boot;	    /* bpf_ktime_get_boot_ns() */
 	__u64 cgroup_id;    /* kernfs node id: the directory's inode */
 	__u32 hierarchy_id; /* cgrp->root->hierarchy_id: 0 on cgroup2 */
-	__u32 level;        /* cgrp->level: 0 for the hierarchy root */
-	__u32 pid;          /* tgid of the task that made the change */
-	__u16 kind;         /* enum cgtap_kind */
-	__u16 flags;        /* enum cgtap_flags */
-	__u32 path_len;     /* bytes in path, no NUL */
+	__u32 level;	    /* cgrp->level: 0 for the hierarchy root */
+	__u32 pid;	    /* tgid of the task that made the change */
+	__u16 kind;	    /* enum cgtap_kind */
+	__u16 flags;	    /* enum cgtap_flags */
+	__u32 path_len;	    /* bytes in path, no NUL */
 	char comm[16];
 	char path[CGTAP_PATH_MAX]; /* only path_len bytes are sent */
 };

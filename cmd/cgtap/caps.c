@@ -19,7 +19,7 @@
 
 static int cap_get(struct __user_cap_data_struct data[2])
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 
 	return (int)syscall(SYS_capget, &hdr, data);
 }
@@ -31,7 +31,7 @@ static bool has(const struct __user_cap_data_struct data[2], int cap)
 
 bool caps_can_bpf(void)
 {
-	struct __user_cap_data_struct data[2] = { 0 };
+	struct __user_cap_data_struct data[2] = {0};
 
 	if (cap_get(data))
 		return geteuid() == 0;
@@ -54,8 +54,8 @@ static int cap_last(void)
 
 int caps_drop(bool keep_read)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct now[2] = { 0 }, data[2] = { 0 };
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct now[2] = {0}, data[2] = {0};
 	__u32 keep;
 
 	if (cap_get(now))
@@ -68,10 +68,9 @@ int caps_drop(bool keep_read)
 	 * set shrinks. Without it neither can be done, nor matters as much.
 	 */
 	if (has(now, CAP_SETPCAP)) {
-		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-						     SECBIT_NO_SETUID_FIXUP |
-						     SECBIT_NO_SETUID_FIXUP_LOCKED |
-						     SECBIT_KEEP_CAPS_LOCKED,
+		if (prctl(PR_SET_SECUREBITS,
+			  SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+			      SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
 			  0, 0, 0))
 			verbose("cannot lock the securebits:");
 		for (int c = 0; c <= cap_last(); c++)

@@ -36,38 +36,38 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 
 static const char usage[] =
-	"Usage: cgtap [OPTION]...\n"
-	"Print the kernel's cgroup mkdir and rmdir events as NDJSON records on standard output.\n"
-	"\n"
-	"  -s, --scan                 first list the cgroups that exist (cgroup_exists records),\n"
-	"                             after the tracepoints are attached, so nothing is missed\n"
-	"  -H, --hierarchy WHICH      auto (default), all, a hierarchy id, or a controller name\n"
-	"                             (cpuset, memory, systemd, unified, ...)\n"
-	"  -C, --cgroupfs PATH        walk PATH for --scan instead of the mount found in\n"
-	"                             /proc/self/mountinfo (one hierarchy only)\n"
-	"  -c, --count N              exit after N records\n"
-	"  -d, --duration TIME        exit after TIME (seconds, or 250ms, 2s, 1m)\n"
-	"  -b, --ringbuf-size BYTES   BPF ring buffer size: a power of two, 4096 or more; K, M and G\n"
-	"                             suffixes allowed (default 4M)\n"
-	"  -v, --verbose              say what cgtap chose and did on stderr; twice: libbpf debug\n"
-	"  -h, --help                 show this help and exit\n"
-	"      --version              show the version and exit\n"
-	"\n"
-	"Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN). See cgtap(8).\n";
+    "Usage: cgtap [OPTION]...\n"
+    "Print the kernel's cgroup mkdir and rmdir events as NDJSON records on standard output.\n"
+    "\n"
+    "  -s, --scan                 first list the cgroups that exist (cgroup_exists records),\n"
+    "                             after the tracepoints are attached, so nothing is missed\n"
+    "  -H, --hierarchy WHICH      auto (default), all, a hierarchy id, or a controller name\n"
+    "                             (cpuset, memory, systemd, unified, ...)\n"
+    "  -C, --cgroupfs PATH        walk PATH for --scan instead of the mount found in\n"
+    "                             /proc/self/mountinfo (one hierarchy only)\n"
+    "  -c, --count N              exit after N records\n"
+    "  -d, --duration TIME        exit after TIME (seconds, or 250ms, 2s, 1m)\n"
+    "  -b, --ringbuf-size BYTES   BPF ring buffer size: a power of two, 4096 or more; K, M and G\n"
+    "                             suffixes allowed (default 4M)\n"
+    "  -v, --verbose              say what cgtap chose and did on stderr; twice: libbpf debug\n"
+    "  -h, --help                 show this help and exit\n"
+    "      --version              show the version and exit\n"
+    "\n"
+    "Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN). See cgtap(8).\n";
 
 enum { OPT_VERSION = CLI_OPT_BASE };
 
 static const struct option options[] = {
-	{ "scan", no_argument, NULL, 's' },
-	{ "hierarchy", required_argument, NULL, 'H' },
-	{ "cgroupfs", required_argument, NULL, 'C' },
-	{ "count", required_argument, NULL, 'c' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "ringbuf-size", required_argument, NULL, 'b' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ 0 },
+    {"scan", no_argument, NULL, 's'},
+    {"hierarchy", required_argument, NULL, 'H'},
+    {"cgroupfs", required_argument, NULL, 'C'},
+    {"count", required_argument, NULL, 'c'},
+    {"duration", required_argument, NULL, 'd'},
+    {"ringbuf-size", required_argument, NULL, 'b'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {0},
 };
 
 static struct env {
@@ -77,15 +77,15 @@ static struct env {
 	unsigned long long count;
 	long long duration_ms; /* -1: no --duration */
 	unsigned long ringbuf_size;
-} env = { .hierarchy = "auto", .duration_ms = -1, .ringbuf_size = DEFAULT_RINGBUF_SIZE };
+} env = {.hierarchy = "auto", .duration_ms = -1, .ringbuf_size = DEFAULT_RINGBUF_SIZE};
 
 static volatile sig_atomic_t exiting;
 static struct jsonw jw;
 static unsigned long long records; /* written so far, for --count */
-static bool done;                  /* --count reached */
-static int64_t clock_off;          /* realtime - boottime, ns */
-static int64_t clock_err;          /* half the bracket of the best sample, ns */
-static uint64_t lost_seen;         /* the BPF lost counter at the last lost record */
+static bool done;		   /* --count reached */
+static int64_t clock_off;	   /* realtime - boottime, ns */
+static int64_t clock_err;	   /* half the bracket of the best sample, ns */
+static uint64_t lost_seen;	   /* the BPF lost counter at the last lost record */
 
 static int64_t ns_of(clockid_t c)
 {
@@ -104,7 +104,8 @@ static void clock_measure(void)
 	int64_t best = INT64_MAX;
 
 	for (int i = 0; i < 16; i++) {
-		int64_t a = ns_of(CLOCK_REALTIME), b = ns_of(CLOCK_BOOTTIME), c = ns_of(CLOCK_REALTIME);
+		int64_t a = ns_of(CLOCK_REALTIME), b = ns_of(CLOCK_BOOTTIME),
+			c = ns_of(CLOCK_REALTIME);
 
 		if (c - a < best) {
 			best = c - a;
@@ -123,11 +124,22 @@ static unsigned long parse_size(const char *arg)
 	if (n == 0 || n >= sizeof(num))
 		cli_usage_error("--ringbuf-size: '%s' is not a size", arg);
 	switch (arg[n]) {
-	case '\0': break;
-	case 'k': case 'K': mul = 1ull << 10; break;
-	case 'm': case 'M': mul = 1ull << 20; break;
-	case 'g': case 'G': mul = 1ull << 30; break;
-	default: cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)", arg);
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		mul = 1ull << 10;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ull << 20;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ull << 30;
+		break;
+	default:
+		cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)", arg);
 	}
 	if (arg[n] && arg[n + 1])
 		cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)", arg);
@@ -145,16 +157,33 @@ static void parse_args(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "sH:C:c:d:b:vh", options, NULL)) != -1) {
 		switch (c) {
-		case 's': env.scan = true; break;
-		case 'H': env.hierarchy = optarg; break;
-		case 'C': env.cgroupfs = optarg; break;
-		case 'c': env.count = cli_number("--count", optarg, 1, ULLONG_MAX); break;
-		case 'd': env.duration_ms = (long long)cli_duration_ms("--duration", optarg); break;
-		case 'b': env.ringbuf_size = parse_size(optarg); break;
-		case 'v': log_verbose++; break;
-		case 'h': cli_help(usage);
-		case OPT_VERSION: cli_version();
-		default: cli_usage_error("unknown option");
+		case 's':
+			env.scan = true;
+			break;
+		case 'H':
+			env.hierarchy = optarg;
+			break;
+		case 'C':
+			env.cgroupfs = optarg;
+			break;
+		case 'c':
+			env.count = cli_number("--count", optarg, 1, ULLONG_MAX);
+			break;
+		case 'd':
+			env.duration_ms = (long long)cli_duration_ms("--duration", optarg);
+			break;
+		case 'b':
+			env.ringbuf_size = parse_size(optarg);
+			break;
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			cli_help(usage);
+		case OPT_VERSION:
+			cli_version();
+		default:
+			cli_usage_error("unknown option");
 		}
 	}
 	if (optind < argc)
@@ -162,7 +191,8 @@ static void parse_args(int argc, char **argv)
 	if (env.cgroupfs && !env.scan)
 		cli_usage_error("--cgroupfs is only used with --scan");
 	if (env.cgroupfs && !strcmp(env.hierarchy, "all"))
-		cli_usage_error("--cgroupfs names one hierarchy's mount; it cannot go with --hierarchy all");
+		cli_usage_error(
+		    "--cgroupfs names one hierarchy's mount; it cannot go with --hierarchy all");
 }
 
 /* libbpf's messages: warnings and information with -v, everything with -vv. */
@@ -278,17 +308,17 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < hdr)
 		return 0;
 	r = (struct rec){
-		.event = e->kind == CGTAP_RMDIR ? "cgroup_rmdir" : "cgroup_mkdir",
-		.ts = e->ts_boot + clock_off,
-		.cgroup_id = e->cgroup_id,
-		.hierarchy_id = e->hierarchy_id,
-		.level = e->level,
-		.pid = e->pid,
-		.path = e->path,
-		.path_len = e->path_len < size - hdr ? e->path_len : size - hdr,
-		.comm = e->comm,
-		.comm_len = strnlen(e->comm, sizeof(e->comm)),
-		.truncated = e->flags & CGTAP_F_TRUNCATED,
+	    .event = e->kind == CGTAP_RMDIR ? "cgroup_rmdir" : "cgroup_mkdir",
+	    .ts = e->ts_boot + clock_off,
+	    .cgroup_id = e->cgroup_id,
+	    .hierarchy_id = e->hierarchy_id,
+	    .level = e->level,
+	    .pid = e->pid,
+	    .path = e->path,
+	    .path_len = e->path_len < size - hdr ? e->path_len : size - hdr,
+	    .comm = e->comm,
+	    .comm_len = strnlen(e->comm, sizeof(e->comm)),
+	    .truncated = e->flags & CGTAP_F_TRUNCATED,
 	};
 	rec_write(&r);
 	return done ? -ECANCELED : 0;
@@ -302,20 +332,21 @@ struct scan_ctx {
 };
 
 /* One cgroup_exists record; live records that arrived meanwhile go out between them. */
-static int scan_visit(void *ctx, const char *path, size_t len, unsigned level, const struct stat *st)
+static int scan_visit(void *ctx, const char *path, size_t len, unsigned level,
+		      const struct stat *st)
 {
 	struct scan_ctx *sc = ctx;
 	struct rec r = {
-		.event = "cgroup_exists",
-		.ts = (uint64_t)ns_of(CLOCK_REALTIME),
-		.cgroup_id = st->st_ino,
-		.hierarchy_id = (uint32_t)sc->hierarchy_id,
-		.level = level,
-		.path = path,
-		.path_len = len,
-		.comm = "",
-		.has_ctime = true,
-		.ctime = (uint64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+	    .event = "cgroup_exists",
+	    .ts = (uint64_t)ns_of(CLOCK_REALTIME),
+	    .cgroup_id = st->st_ino,
+	    .hierarchy_id = (uint32_t)sc->hierarchy_id,
+	    .level = level,
+	    .path = path,
+	    .path_len = len,
+	    .comm = "",
+	    .has_ctime = true,
+	    .ctime = (uint64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
 	};
 
 	rec_write(&r);
@@ -346,8 +377,9 @@ static int preflight(void)
 		return -1;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		warn("no kernel BTF: /sys/kernel/btf/vmlinux is missing; cgtap needs a kernel built "
-		     "with CONFIG_DEBUG_INFO_BTF=y");
+		warn(
+		    "no kernel BTF: /sys/kernel/btf/vmlinux is missing; cgtap needs a kernel built "
+		    "with CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
 	return 0;
@@ -357,7 +389,8 @@ static int preflight(void)
 static void explain(const char *what, int err)
 {
 	if (err == -ENOSYS)
-		warn("cannot %s: this kernel has no BPF system call (CONFIG_BPF_SYSCALL=y is needed)",
+		warn("cannot %s: this kernel has no BPF system call (CONFIG_BPF_SYSCALL=y is "
+		     "needed)",
 		     what);
 	else if (err == -EPERM || err == -EACCES)
 		warn("cannot %s: permission denied (root with CAP_BPF and CAP_PERFMON is needed; "
@@ -380,9 +413,10 @@ static int open_scan_root(const struct hier *h, const char *override)
 	int fd;
 
 	if (!dir) {
-		warn("cgroupfs not mounted: hierarchy %d (%s) has no mount in /proc/self/mountinfo; "
-		     "mount it or pass --cgroupfs PATH",
-		     h->id, h->id ? h->controllers : "cgroup2");
+		warn(
+		    "cgroupfs not mounted: hierarchy %d (%s) has no mount in /proc/self/mountinfo; "
+		    "mount it or pass --cgroupfs PATH",
+		    h->id, h->id ? h->controllers : "cgroup2");
 		return -1;
 	}
 	log_quote(q, sizeof(q), dir, strlen(dir));
@@ -406,8 +440,8 @@ int main(int argc, char **argv)
 {
 	struct cgtap_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
-	struct hiers hs = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	struct hiers hs = {0};
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
 	int scan_fd[HIER_MAX], nscan = 0, scan_hid[HIER_MAX];
 	int status = EXIT_FAIL, target = 0, err;
 	int64_t deadline = -1, last_clock;
@@ -435,7 +469,8 @@ int main(int argc, char **argv)
 		char q[128];
 
 		log_quote(q, sizeof(q), env.hierarchy, strlen(env.hierarchy));
-		warn("--hierarchy: no cgroup hierarchy '%s' on this host (see /proc/self/cgroup)", q);
+		warn("--hierarchy: no cgroup hierarchy '%s' on this host (see /proc/self/cgroup)",
+		     q);
 		status = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -448,7 +483,8 @@ int main(int argc, char **argv)
 			if (target != CGTAP_ALL_HIERARCHIES && hs.h[i].id != target)
 				continue;
 			if (target == CGTAP_ALL_HIERARCHIES && !hs.h[i].mount) {
-				/* e.g. "0::" on a v1 host without cgroup2 mounted: nothing to walk */
+				/* e.g. "0::" on a v1 host without cgroup2 mounted: nothing to walk
+				 */
 				verbose("--scan: hierarchy %d is not mounted; skipped", hs.h[i].id);
 				continue;
 			}
@@ -459,7 +495,8 @@ int main(int argc, char **argv)
 		}
 		if (!nscan) {
 			warn("cgroupfs not mounted: no cgroup hierarchy is mounted (see "
-			     "/proc/self/mountinfo); mount one, e.g. mount -t cgroup2 none /sys/fs/cgroup");
+			     "/proc/self/mountinfo); mount one, e.g. mount -t cgroup2 none "
+			     "/sys/fs/cgroup");
 			goto cleanup;
 		}
 	}
@@ -513,7 +550,7 @@ int main(int argc, char **argv)
 
 	/* 9. --scan: after attaching, so a cgroup made during the walk is still seen. */
 	for (int i = 0; i < nscan; i++) {
-		struct scan_ctx sc = { .skel = skel, .rb = rb, .hierarchy_id = scan_hid[i] };
+		struct scan_ctx sc = {.skel = skel, .rb = rb, .hierarchy_id = scan_hid[i]};
 		const struct hier *h = hiers__find(&hs, scan_hid[i]);
 		int fd = scan_fd[i];
 
@@ -534,8 +571,8 @@ int main(int argc, char **argv)
 	/* 10. Hand records over; flush whenever the ring buffer has nothing ready. */
 	while (!done && !exiting) {
 		struct pollfd pfd[2] = {
-			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
-			{ .fd = STDOUT_FILENO, .events = 0 }, /* POLLERR: the reader is gone */
+		    {.fd = ring_buffer__epoll_fd(rb), .events = POLLIN},
+		    {.fd = STDOUT_FILENO, .events = 0}, /* POLLERR: the reader is gone */
 		};
 		int64_t now, timeout = 1000;
 

@@ -92,7 +92,7 @@ static void read_mountinfo(struct hiers *hs)
 	if (!f)
 		return;
 	while (getline(&line, &cap, f) > 0) {
-		char *fld[6] = { 0 }, *sep, *type, *opts, *save = NULL, *tok;
+		char *fld[6] = {0}, *sep, *type, *opts, *save = NULL, *tok;
 		int i = 0;
 
 		line[strcspn(line, "\n")] = '\0';
@@ -100,7 +100,8 @@ static void read_mountinfo(struct hiers *hs)
 		if (!sep)
 			continue;
 		*sep = '\0';
-		for (tok = strtok_r(line, " ", &save); tok && i < 6; tok = strtok_r(NULL, " ", &save))
+		for (tok = strtok_r(line, " ", &save); tok && i < 6;
+		     tok = strtok_r(NULL, " ", &save))
 			fld[i++] = tok;
 		type = strtok_r(sep + 3, " ", &save);
 		(void)strtok_r(NULL, " ", &save);
@@ -117,8 +118,8 @@ static void read_mountinfo(struct hiers *hs)
 				if (strcmp(type, "cgroup2"))
 					continue;
 			} else {
-				snprintf(first, sizeof(first), "%.*s", (int)strcspn(h->controllers, ","),
-					 h->controllers);
+				snprintf(first, sizeof(first), "%.*s",
+					 (int)strcspn(h->controllers, ","), h->controllers);
 				if (strcmp(type, "cgroup") || !in_list(opts, first))
 					continue;
 			}
@@ -203,15 +204,17 @@ int hiers__select(struct hiers *hs, const char *arg, int *id, char *why, size_t 
 	if (!strcmp(arg, "auto")) {
 		if (hs->pure_v2) {
 			*id = 0;
-			snprintf(why, whycap, "auto: a pure cgroup v2 host, so the cgroup2 hierarchy");
+			snprintf(why, whycap,
+				 "auto: a pure cgroup v2 host, so the cgroup2 hierarchy");
 			return 0;
 		}
 		h = by_controller(hs, "cpuset");
 		if (h) {
 			*id = h->id;
-			snprintf(why, whycap,
-				 "auto: a cgroup v1 or hybrid host, so the hierarchy that holds cpuset "
-				 "(once per container)");
+			snprintf(
+			    why, whycap,
+			    "auto: a cgroup v1 or hybrid host, so the hierarchy that holds cpuset "
+			    "(once per container)");
 			return 0;
 		}
 		if (hiers__find(hs, 0)) {
@@ -244,7 +247,8 @@ int hiers__select(struct hiers *hs, const char *arg, int *id, char *why, size_t 
 		h = by_controller(hs, name);
 	if (h) {
 		*id = h->id;
-		snprintf(why, whycap, "--hierarchy %s: the v1 hierarchy of %s", arg, h->controllers);
+		snprintf(why, whycap, "--hierarchy %s: the v1 hierarchy of %s", arg,
+			 h->controllers);
 		return 0;
 	}
 	if (hiers__find(hs, 0) && controller_on_v2(arg)) {

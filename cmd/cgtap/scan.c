@@ -67,7 +67,8 @@ static int walk_dir(struct walk *w, int fd, size_t len, unsigned level)
 		if (cfd < 0) {
 			/* Removed since readdir (ENOENT), or not a directory: not an error. */
 			if (errno != ENOENT && errno != ENOTDIR)
-				warn("cannot open a cgroup directory under '%s':", len ? w->path : "/");
+				warn("cannot open a cgroup directory under '%s':",
+				     len ? w->path : "/");
 			continue;
 		}
 		if (path_put(w, len, de->d_name)) {
@@ -88,7 +89,7 @@ static int walk_dir(struct walk *w, int fd, size_t len, unsigned level)
 
 int scan_tree(int fd, const char *prefix, scan_visit_fn visit, void *ctx)
 {
-	struct walk w = { .visit = visit, .ctx = ctx };
+	struct walk w = {.visit = visit, .ctx = ctx};
 	size_t len = 0;
 	unsigned level = 0;
 	int ret;

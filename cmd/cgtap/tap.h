@@ -12,7 +12,7 @@
 struct hier {
 	int id;
 	char *controllers; /* as /proc/self/cgroup shows them: "cpuset", "name=systemd", "" */
-	char *mount;       /* a mount point of it, or NULL when it is not mounted */
+	char *mount;	   /* a mount point of it, or NULL when it is not mounted */
 	char *mount_root;  /* the directory of the hierarchy mounted there ("/" for the whole) */
 };
 
