@@ -92,6 +92,8 @@ struct table {
 	struct buf row;
 	int64_t sec; /* the second hms[] holds */
 	char hms[9];
+	int64_t dt_sec; /* the second dt[] holds (CTIME) */
+	char dt[40];
 };
 
 static const struct builtin *builtin(const char *name)
@@ -165,7 +167,7 @@ struct table *table__new(const struct table_opts *o)
 	t->wide = o->wide;
 	t->header = o->header;
 	t->color = o->color;
-	t->sec = INT64_MIN;
+	t->sec = t->dt_sec = INT64_MIN;
 	if (o->columns) {
 		for (char *save = NULL, *s = strtok_r(o->columns, ",", &save); s;
 		     s = strtok_r(NULL, ",", &save))
@@ -280,12 +282,12 @@ static void cell_time(struct table *t, struct cell *c, int64_t ns)
 }
 
 /* YYYY-MM-DDTHH:MM:SS.mmm in local time. */
-static void cell_datetime(struct cell *c, const struct rec *r, int i)
+static void cell_datetime(struct table *t, struct cell *c, const struct rec *r, int i)
 {
 	int64_t ns, sec;
 	int ms;
-	struct tm tm;
-	char s[40];
+	char s[48];
+	size_t n;
 
 	if (i < 0)
 		return;
@@ -294,13 +296,23 @@ static void cell_datetime(struct cell *c, const struct rec *r, int i)
 		return;
 	}
 	split_ns(ns, &sec, &ms);
-	if (!local(sec, &tm)) {
-		cell_value(c, r, i);
-		return;
+	if (sec != t->dt_sec) {
+		struct tm tm;
+
+		if (!local(sec, &tm)) {
+			cell_value(c, r, i);
+			return;
+		}
+		snprintf(t->dt, sizeof(t->dt), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		t->dt_sec = sec;
 	}
-	snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-	cell_text(c, s, strlen(s));
+	n = strlen(t->dt);
+	memcpy(s, t->dt, n);
+	s[n] = '.';
+	s[n + 1] = (char)('0' + ms / 100);
+	put2(s + n + 2, ms % 100);
+	cell_text(c, s, n + 4);
 }
 
 static void cell_container(struct table *t, struct cell *c, const struct rec *r, int i)
@@ -476,7 +488,7 @@ int table__record(struct rec *r, void *ctx, const char **err)
 			cell_exit(&c, r, i, t->fs.at[col->slot2]);
 			break;
 		case C_CTIME:
-			cell_datetime(&c, r, i);
+			cell_datetime(t, &c, r, i);
 			break;
 		}
 		if (j + 1 < t->ncol)
