@@ -550,7 +550,8 @@ faulty() {
 	fake_start d --delay-rand 0-50
 	recs container_create docker 1 1000 10 >"$T/in"
 	start=$(date +%s%N)
-	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	# a long deadline: this is about order and concurrency, on a machine that may be loaded
+	run ctrenrich --timeout 60s --no-discover --socket "docker=$T/d.sock" "$T/in"
 	ms=$((($(date +%s%N) - start) / 1000000))
 	assert_success
 	assert_equal "$(wc -l <<<"$output")" 1100
@@ -592,10 +593,21 @@ faulty() {
 
 @test "--cache-size bounds the cache: an evicted container is looked up whole at removal" {
 	fake_start d
-	run bash -c "{ $(declare -f rec cid); rec container_create docker \$(cid 1) 1; sleep 0.3
-		rec container_create docker \$(cid 2) 2; sleep 0.3; rec container_remove docker \$(cid 1) 3; } |
-		ctrenrich --cache-size 1 --no-discover --socket docker='$T/d.sock'"
-	assert_success
+	mkfifo "$T/fifo"
+	ctrenrich --cache-size 1 --no-discover --socket "docker=$T/d.sock" <"$T/fifo" >"$T/out" &
+	pid=$!
+	exec 5>"$T/fifo"
+	# each record once the one before is out: the first create is cached before the second
+	n=0
+	for r in "container_create 1" "container_create 2" "container_remove 1"; do
+		set -- $r
+		rec "$1" docker "$(cid "$2")" $((n + 1)) >&5
+		n=$((n + 1))
+		for _ in $(seq 200); do [ "$(wc -l <"$T/out")" -ge "$n" ] && break; sleep 0.05; done
+	done
+	exec 5>&-
+	wait "$pid"
+	run cat "$T/out"
 	assert_equal "$(field 3 container_name)" "fake-$(cid 1 | cut -c1-12)"
 	# its image was asked for a second time: the cache no longer had it
 	assert_equal "$(grep -c "/containers/$(cid 1)/json" "$T/d.log")" 1
