@@ -6,7 +6,8 @@
  * ends; a message re-encoded canonically (nested messages through pb_msg_begin/end) decodes to
  * the same fields and re-encodes to the same bytes, and fits a fixed buffer of exactly its size
  * but not one byte less; every string a typed parser returns lies inside the input; the label
- * the parser kept is the one pb_map_lookup finds; times format as RFC 3339 that reads back.
+ * the parser kept is the one pb_map_lookup finds; times format as RFC 3339 that reads back;
+ * requests and map entries built from a string of the input read back as that string.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -363,6 +364,59 @@ static void check_parsers(const uint8_t *data, size_t size)
 	}
 }
 
+/* Requests built from a string of the input read back as that string (and map entries too). */
+static void check_requests(const uint8_t *data, size_t size)
+{
+	char id[80];
+	size_t n = size < sizeof(id) - 1 ? size : sizeof(id) - 1;
+	struct pb_buf b;
+	struct pb_str out;
+	uint64_t verbose = 0;
+	int err, rc;
+
+	memcpy(id, data, n);
+	id[n] = '\0';
+	n = strlen(id);
+	pb_buf__init(&b, 0);
+	for (int k = 0; k < 6; k++) {
+		pb_buf__reset(&b);
+		switch (k) {
+		case 0: rc = ctd_container_get_req(&b, id); break;
+		case 1: rc = ctd_image_get_req(&b, id); break;
+		case 2: rc = ctd_task_get_req(&b, id); break;
+		case 3: rc = cri_container_status_req(&b, id, true); break;
+		case 4: rc = cri_sandbox_status_req(&b, id, false); break;
+		default: rc = pb_put_map_entry(&b, 2, id, "v") | pb_put_map_entry(&b, 2, "k", id); break;
+		}
+		CHECK(rc == 0 && b.err == PB_OK);
+		if (k < 5) {
+			CHECK(pb_find_bytes(b.data, b.len, 1, &out, &err) == 1);
+			CHECK(out.len == n && !memcmp(out.s, id, n));
+		} else {
+			/* The last entry wins: {id: "v"} then {"k": id}. */
+			CHECK(pb_map_lookup(b.data, b.len, 2, id, &out) == 1 &&
+			      pb_str_eq(out, strcmp(id, "k") ? "v" : id));
+			CHECK(pb_map_lookup(b.data, b.len, 2, "k", &out) == 1 && out.len == n &&
+			      !memcmp(out.s, id, n));
+		}
+		if (k == 3 || k == 4) {
+			struct pb_reader r;
+			struct pb_field f;
+
+			pb_reader__init(&r, b.data, b.len);
+			while (pb_reader__next(&r, &f) > 0)
+				if (f.num == 2)
+					CHECK(pb_take_varint(&r, &f, &verbose) == 0);
+			CHECK(r.err == PB_OK && verbose == (k == 3));
+			verbose = 0;
+		}
+	}
+	pb_buf__reset(&b);
+	CHECK(ctd_namespaces_list_req(&b) == 0 && b.len == 0);
+	pb_buf__free(&b);
+	CHECK(pb_strerror(PB_ESCHEMA) && pb_strerror(-1));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* A copy of exactly size bytes, so that any read past the end is caught. */
@@ -375,6 +429,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in_hi = buf + size;
 	check_codec(buf, size);
 	check_parsers(buf, size);
+	check_requests(buf, size);
 	free(buf);
 	return 0;
 }
