@@ -21,12 +21,14 @@ teardown() {
 		wait "$CGTAP_PID" 2>/dev/null || true
 	fi
 	local d
-	# Deepest first: find -delete works fd-relative, so paths past PATH_MAX go too.
+	# Deepest first: find -delete works fd-relative, so paths past PATH_MAX go too. A parent can
+	# be busy for a while after its children went (the kernel frees them asynchronously).
 	for d in "${MADE[@]}"; do
-		for _ in 1 2 3 4 5; do
+		for _ in $(seq 50); do
 			[ -d "$d" ] || break
 			find "$d" -depth -type d -delete 2>/dev/null || sleep 0.2
 		done
+		[ ! -d "$d" ] || echo "# teardown: could not remove $d" >&3
 	done
 	return 0
 }
