@@ -32,7 +32,8 @@ static const char usage[] =
     "      --max-response BYTES   largest runtime answer read (default 4194304)\n"
     "  -u, --unordered            write each record as soon as it is ready\n"
     "      --strict               stop at the first malformed line (exit 65)\n"
-    "  -v, --verbose              say which runtimes were found, and count lookups\n"
+    "  -v, --verbose              say which runtimes were found, and count lookups;\n"
+    "                             twice: a line for each lookup\n"
     "  -h, --help                 show this help and exit\n"
     "      --version              show the version and exit\n";
 

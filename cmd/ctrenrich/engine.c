@@ -64,7 +64,7 @@ struct slot {
 	struct meta m;
 	bool have_meta;	   /* create-time fields known (lookup or cache) */
 	struct centry *ce; /* create: its pending cache entry */
-	uint64_t deadline, start_at;
+	uint64_t read_at, deadline, start_at;
 	unsigned backoff;
 	const char *err; /* enrich_error, NULL when none */
 	char errbuf[128];
@@ -192,6 +192,9 @@ static void finish(struct slot *s, const char *err, uint64_t now)
 		E.errors++;
 		set_err(s, err);
 	}
+	if (log_verbose > 1)
+		verbose("%s %.12s: %s after %llu ms, %u retries", rt_name(s->rt_out), s->id,
+			err ? err : "done", (unsigned long long)(now - s->read_at), s->lk.attempt);
 	slot_done(s);
 }
 
@@ -861,6 +864,7 @@ static int take_line(const struct line *l, uint64_t now, const char **err)
 	s->rt_in = (size_t)n < sizeof(rt) ? rt_parse(rt) : RT_OTHER;
 	s->rt_ask = s->rt_in;
 	s->rt_out = s->rt_in;
+	s->read_at = now;
 	s->deadline = now + E.o->timeout_ms;
 	n = rec_str(r, id, s->id, sizeof(s->id));
 	s->idlen = (size_t)n;
