@@ -44,14 +44,6 @@ setup_file() {
 	rt ctr "$DIR" -n default run -d docker.io/library/ctrwatch-test:1 "$PLAIN" >/dev/null
 	rt ctr "$DIR" -n k8s.io run -d --label nerdctl/name=web docker.io/library/ctrwatch-test:1 \
 		"$NERD" >/dev/null
-	# libcurl before 8.0.0 (Debian 12: 7.88.1) fails every HTTP/2 stream after a connection's
-	# first with CURLE_HTTP2 (curl issue 10634). Until the engine stops reusing HTTP/2
-	# connections there, every lookup but the first fails: say so once, instead of 9 failures.
-	if { rec existing_container containerd "$CID"; rec existing_container containerd "$CID"; } |
-		ctrenrich --no-discover --socket "containerd=$SOCK" 2>/dev/null |
-		grep -q '"enrich_error":"bad response: protocol error"'; then
-		touch "$DIR/h2-reuse-bug"
-	fi
 }
 
 teardown_file() {
@@ -63,9 +55,6 @@ setup() {
 	require_root
 	require_cmd containerd
 	T=$BATS_TEST_TMPDIR
-	if [ -e "$DIR/h2-reuse-bug" ]; then
-		skip "ctrenrich reuses HTTP/2 connections, which libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2) breaks (curl issue 10634): engine fix pending"
-	fi
 }
 
 teardown() {

@@ -102,6 +102,7 @@ static struct {
 	struct rec in, out;
 	struct jsonw w;
 	bool unflushed;
+	bool h2_reuse; /* HTTP/2 connections may be reused (libcurl >= 8.0.0) */
 	/* counters for -v */
 	unsigned long lookups, requests, cache_hits, errors;
 } E;
@@ -435,7 +436,10 @@ static bool xfer_send(struct slot *s, struct xfer *x, uint64_t now)
 	if (x->rq.http2) {
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
 				 (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
-		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L); /* share one connection, many streams */
+		if (E.h2_reuse)
+			curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L); /* one connection, many streams */
+		else
+			curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	} else {
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	}
@@ -992,6 +996,14 @@ int engine_run(const struct engine_opts *o, int argc, char **argv)
 	if (!E.multi || !E.cache || !E.slots || !E.xfers)
 		die("out of memory");
 	curl_multi_setopt(E.multi, CURLMOPT_MAXCONNECTS, (long)o->max_inflight);
+	/*
+	 * libcurl before 8.0.0 fails every stream after the first on an HTTP/2 prior-knowledge
+	 * connection with CURLE_HTTP2 (curl issue 10634, fixed by PR 10643): Debian 12 has 7.88.1.
+	 * There, one connection per gRPC request, and no multiplexing onto a connection in use.
+	 */
+	E.h2_reuse = curl_version_info(CURLVERSION_NOW)->version_num >= 0x080000;
+	if (!E.h2_reuse)
+		curl_multi_setopt(E.multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
 	for (unsigned i = o->queue_size; i-- > 0;) {
 		E.slots[i].qnext = E.free_slots;
 		E.free_slots = &E.slots[i];
