@@ -144,9 +144,8 @@ static enum be_result on_list(struct be_lookup *lk, const struct be_response *rs
 		return be_bad(lk, "invalid JSON");
 	/* The id filter matches prefixes: take the entry that is exactly ours. */
 	n = jp__size(&doc, 0);
-	for (int i = 0; i < n; i++) {
-		int c = jp__index(&doc, 0, i);
-
+	/* Walk siblings: jp__index(i) for each i would re-skip every earlier element. */
+	for (int i = 0, c = jp__index(&doc, 0, 0); i < n && c >= 0; i++, c = jp__next(&doc, c)) {
 		if (jp__str_eq(&doc, jp__key(&doc, c, "Id"), lk->id)) {
 			if (read_container(lk, c, true) < 0)
 				return be_bad(lk, "invalid JSON");

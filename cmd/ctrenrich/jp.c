@@ -124,6 +124,14 @@ int jp__index(const struct jp *d, int arr, int i)
 	return valid(d, t) ? t : -1;
 }
 
+int jp__next(const struct jp *d, int t)
+{
+	if (!valid(d, t))
+		return -1;
+	t = skip(d, t);
+	return valid(d, t) ? t : -1;
+}
+
 int jp__size(const struct jp *d, int t)
 {
 	if (!valid(d, t))

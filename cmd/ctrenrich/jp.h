@@ -42,6 +42,9 @@ int jp__size(const struct jp *d, int t);
 /* Element i of array token arr, or -1. */
 int jp__index(const struct jp *d, int arr, int i);
 
+/* The token after t and everything inside it (the next sibling), or -1 past the end. */
+int jp__next(const struct jp *d, int t);
+
 /* True when token t is a string equal (unescaped) to s. */
 bool jp__str_eq(const struct jp *d, int t, const char *s);
 
