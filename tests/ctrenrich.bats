@@ -609,9 +609,25 @@ faulty() {
 	wait "$pid"
 	run cat "$T/out"
 	assert_equal "$(field 3 container_name)" "fake-$(cid 1 | cut -c1-12)"
-	# its image was asked for a second time: the cache no longer had it
+	# the container was asked for whole (inspect); its image came from the image cache
 	assert_equal "$(grep -c "/containers/$(cid 1)/json" "$T/d.log")" 1
-	assert_equal "$(grep -c '/images/' "$T/d.log")" 3
+	assert_equal "$(field 3 container_image)" "$(field 1 container_image)"
+	assert_equal "$(grep -c '/images/' "$T/d.log")" 1
+}
+
+@test "containers of one image ask the runtime for that image once" {
+	fake_start d
+	for i in 1 2 3 4 5; do rec container_create docker "$(cid $i)" $i; done >"$T/in"
+	# one lookup at a time: concurrent lookups of one image each ask, nothing is waited for
+	run ctrenrich --max-inflight 1 --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	[ "${#lines[@]}" -eq 5 ]
+	[ "$(grep -c '/containers/json' "$T/d.log")" -eq 5 ]
+	[ "$(grep -c '/images/' "$T/d.log")" -eq 1 ]
+	for i in 1 2 3 4 5; do
+		assert_equal "$(field $i container_image)" "$(field 1 container_image)"
+		assert_equal "$(field $i container_image_digest)" "$(field 1 container_image_digest)"
+	done
 }
 
 # ---------------------------------------------------------------- real dockerd and Podman

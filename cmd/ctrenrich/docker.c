@@ -4,14 +4,16 @@
  * Create: list-by-id, because inspect blocks until the container's start completes (~300 ms
  * after the cgroup mkdir) while the list answers from a lock-free view in a few ms
  * (reference/runtimes/REPORT.md section 9); then the image, for its digest (and its tag when the
- * user named the image by id). Remove: inspect, for State.ExitCode/FinishedAt/OOMKilled, and the
- * create-time fields too when the cache had nothing.
+ * user named the image by id), unless an answer for that image is less than a minute old.
+ * Remove: inspect, for State.ExitCode/FinishedAt/OOMKilled, and the create-time fields too when
+ * the cache had nothing.
  *
  * The API version is fixed, not negotiated: /v1.41 is dockerd 20.10's and newer daemons accept it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "jp.h"
@@ -30,6 +32,53 @@ enum {
 #define SCR_BY_ID(lk) ((lk)->scratch[200])
 
 static struct jp doc; /* one tokenizer, reused: the engine is single-threaded */
+
+/*
+ * What the last images asked for said: containers of one host share few images, so most creates
+ * need one request instead of two. Small and short-lived: an image pushed or re-tagged since is
+ * asked again after IMAGE_TTL_S.
+ */
+#define IMAGE_CACHE 64
+#define IMAGE_TTL_S 60
+static struct image_entry {
+	char id[72]; /* sha256:<64 hex>; "" when free */
+	char tag[256], digest[256];
+	time_t at;
+} images[IMAGE_CACHE];
+static unsigned images_next; /* round-robin replacement */
+
+static time_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static struct image_entry *image_get(const char *id)
+{
+	time_t now = mono_s();
+
+	for (unsigned i = 0; i < IMAGE_CACHE; i++)
+		if (images[i].id[0] && !strcmp(images[i].id, id) && now - images[i].at < IMAGE_TTL_S)
+			return &images[i];
+	return NULL;
+}
+
+/* Keep what image id's answer said (a value that does not fit is not kept: asked again). */
+static void image_put(const char *id, long taglen, const char *tag, long diglen,
+		      const char *digest)
+{
+	struct image_entry *e = &images[images_next++ % IMAGE_CACHE];
+
+	if (strlen(id) >= sizeof(e->id) || taglen >= (long)sizeof(e->tag) ||
+	    diglen >= (long)sizeof(e->digest))
+		return;
+	strcpy(e->id, id);
+	strcpy(e->tag, taglen > 0 ? tag : "");
+	strcpy(e->digest, diglen > 0 ? digest : "");
+	e->at = mono_s();
+}
 
 static bool docker_id_ok(const char *id, size_t len)
 {
@@ -128,8 +177,20 @@ static int read_container(struct be_lookup *lk, int c, bool list)
 
 static enum be_result next_image(struct be_lookup *lk)
 {
+	const struct image_entry *e;
+
 	if (!SCR_IMAGE(lk)[0])
 		return BE_DONE;
+	e = image_get(SCR_IMAGE(lk));
+	if (e) {
+		if (e->digest[0] && meta__set(lk->m, M_DIGEST, e->digest, strlen(e->digest)) < 0)
+			return be_bad(lk, "out of memory");
+		if (SCR_BY_ID(lk) && e->tag[0] &&
+		    meta__set(lk->m, M_IMAGE, e->tag, strlen(e->tag)) < 0)
+			return be_bad(lk, "out of memory");
+		SCR_IMAGE(lk)[0] = '\0';
+		return BE_DONE;
+	}
 	lk->step = STEP_IMAGE;
 	return BE_MORE;
 }
@@ -176,19 +237,28 @@ static enum be_result on_inspect(struct be_lookup *lk, const struct be_response 
 static enum be_result on_image(struct be_lookup *lk, const struct be_response *rs)
 {
 	struct meta *m = lk->m;
+	char tag[256] = "", digest[256] = "";
+	long taglen = -1, diglen = -1;
+	int t;
 
-	SCR_IMAGE(lk)[0] = '\0';
 	/* The container is known already: an image that cannot be read leaves its fields as they
 	 * are. */
-	if (rs->status != 200 || jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_obj(&doc, 0))
+	if (rs->status != 200 || jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_obj(&doc, 0)) {
+		SCR_IMAGE(lk)[0] = '\0';
 		return BE_DONE;
-	labels_str(&doc, jp__path(&doc, 0, "RepoDigests.0"), m, M_DIGEST);
-	if (SCR_BY_ID(lk)) {
-		int t = jp__path(&doc, 0, "RepoTags.0");
-
-		if (t >= 0 && !jp__str_eq(&doc, t, "") && !jp__str_eq(&doc, t, "<none>:<none>"))
-			labels_str(&doc, t, m, M_IMAGE);
 	}
+	t = jp__path(&doc, 0, "RepoDigests.0");
+	labels_str(&doc, t, m, M_DIGEST);
+	if (t >= 0)
+		diglen = jp__str(&doc, t, digest, sizeof(digest));
+	t = jp__path(&doc, 0, "RepoTags.0");
+	if (t >= 0 && !jp__str_eq(&doc, t, "") && !jp__str_eq(&doc, t, "<none>:<none>")) {
+		if (SCR_BY_ID(lk))
+			labels_str(&doc, t, m, M_IMAGE);
+		taglen = jp__str(&doc, t, tag, sizeof(tag));
+	}
+	image_put(SCR_IMAGE(lk), taglen, tag, diglen, digest);
+	SCR_IMAGE(lk)[0] = '\0';
 	return BE_DONE;
 }
 
