@@ -14,7 +14,8 @@ Podman libpod requests ctrenrich makes, from a fixture directory:
 Any other 64-hex id gets a made-up answer (name "fake-<first 12>", image "fake/app:1") unless
 --no-synth. Faults (--mode): normal, hang (read, never answer), http500, badjson, cut (half a
 body, then close), huge (a 100 MB body), close (close at once), notfound (the first --notfound N
-asks for each id say "not found", then the truth). --delay MS or --delay-rand LO-HI delays each
+asks for each id say "not found", then the truth), random (each answer one of those faults, a
+delay of up to 200 ms, or the truth, drawn from --seed). --delay MS or --delay-rand LO-HI delays each
 answer, --slow PFX:MS only requests whose path holds PFX. GET /_stats answers {"requests",
 "max_inflight", "inflight"} (requests being answered at once); --log FILE gets one line per request
 ("GET /path"). Exit codes of made-up containers: last two hex digits of the id, modulo 8;
@@ -196,6 +197,17 @@ async def answer(st, writer, path):
     elif a.delay:
         await asyncio.sleep(a.delay / 1000)
     mode = a.mode
+    if mode == "random":
+        # Misbehave at random (seeded by --seed): a fault campaign's runtime.
+        mode = st.rng.choice(["normal", "normal", "normal", "delay", "hang", "close", "http500",
+                              "badjson", "cut", "notfound"])
+        if mode == "delay":
+            await asyncio.sleep(st.rng.uniform(0, 200) / 1000)
+            mode = "normal"
+        elif mode == "notfound":
+            body = b'{"message":"No such container"}\n'
+            writer.write(head(404, len(body)) + body)
+            return True
     if mode == "hang":
         await asyncio.sleep(3600)
     if mode == "close":
@@ -274,7 +286,8 @@ def main():
     ap.add_argument("--root")
     ap.add_argument("--mode", default="normal",
                     choices=["normal", "hang", "http500", "badjson", "cut", "huge", "close",
-                             "notfound"])
+                             "notfound", "random"])
+    ap.add_argument("--seed", type=int, default=1, help="for --mode random")
     ap.add_argument("--notfound", type=int, default=2)
     ap.add_argument("--delay", type=float, default=0)
     ap.add_argument("--delay-rand", type=lambda s: tuple(float(x) for x in s.split("-")))
@@ -285,6 +298,7 @@ def main():
     ap.add_argument("--log")
     args = ap.parse_args()
     st = State(args)
+    st.rng = random.Random(args.seed)
 
     async def run():
         try:
