@@ -379,6 +379,15 @@ static void xfer_put(struct xfer *x)
 	E.inflight--;
 }
 
+/*
+ * Why a record's deadline ended it: a create the runtime said it did not know, and that was
+ * being asked again, is "not found" (what the runtime said), not "timeout".
+ */
+static const char *deadline_reason(const struct slot *s)
+{
+	return s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout";
+}
+
 /* Send the request the backend builds for s's current step. false when s was finished instead. */
 static bool xfer_send(struct slot *s, struct xfer *x, uint64_t now)
 {
@@ -389,7 +398,7 @@ static bool xfer_send(struct slot *s, struct xfer *x, uint64_t now)
 	CURL *h = x->h;
 
 	if (now >= s->deadline) {
-		finish(s, "timeout", now);
+		finish(s, deadline_reason(s), now);
 		return false;
 	}
 	memset(&x->rq, 0, sizeof(x->rq));
@@ -588,7 +597,7 @@ static void xfer_done(struct xfer *x, CURLcode rc, uint64_t now)
 
 		xfer_put(x);
 		if (rc == CURLE_OPERATION_TIMEDOUT) { /* the deadline: nothing else to try */
-			finish(s, "timeout", now);
+			finish(s, deadline_reason(s), now);
 			return;
 		}
 		if (!s->round_err) {
@@ -660,8 +669,7 @@ static long run_wait_list(uint64_t now)
 		if (now >= s->deadline) {
 			LIST_DEL(&E.wait, s, wprev, wnext);
 			/* Waiting to retry after "not found" (create), or for a turn. */
-			finish(s, s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout",
-			       now);
+			finish(s, deadline_reason(s), now);
 			continue;
 		}
 		if (s->start_at <= now && E.free_x) {
