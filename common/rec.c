@@ -323,30 +323,6 @@ static uint32_t hex4(const char *s)
 			  hexval(s[3]));
 }
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 long rec_str(const struct rec *r, int i, char *buf, size_t cap)
 {
 	const jsmntok_t *v = VAL(r, i);
@@ -388,7 +364,7 @@ long rec_str(const struct rec *r, int i, char *buf, size_t cap)
 				}
 				if (cp >= 0xd800 && cp < 0xe000)
 					cp = 0xfffd; /* a lone surrogate has no UTF-8 form */
-				n = put_utf8(tmp, cp);
+				n = utf8_encode(tmp, cp);
 				break;
 			}
 			default: tmp[0] = c; break; /* '"', '\\', '/' */
