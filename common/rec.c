@@ -91,11 +91,33 @@ static bool primitive_ok(const char *s, size_t n)
 	       (n == 4 && !memcmp(s, "null", 4)) || number_ok(s, n);
 }
 
+/*
+ * True when one of the 8 bytes in x is below 0x20 or at or above 0x80. A byte below 0x20 borrows
+ * in the subtraction and sets its top bit; a borrow can only flag bytes above a real hit, so a
+ * clear word is exact and a flagged word is looked at byte by byte.
+ */
+static bool word_needs_look(uint64_t x)
+{
+	return ((x - 0x2020202020202020u) | x) & 0x8080808080808080u;
+}
+
 /* Raw string text: no control bytes, valid UTF-8 (escapes were checked by jsmn). */
 static const char *string_check(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
+		uint64_t w;
+
+		/* Plain printable ASCII, the common case, 8 bytes a step. */
+		while (n - i >= sizeof(w)) {
+			memcpy(&w, s + i, sizeof(w));
+			if (word_needs_look(w))
+				break;
+			i += sizeof(w);
+		}
+		if (i == n)
+			break;
+		c = (unsigned char)s[i];
 
 		if (c < 0x20)
 			return "control byte inside a string";

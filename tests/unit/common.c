@@ -148,6 +148,25 @@ static void test_rec(void)
 	err = NULL;
 	CHECK(rec_parse(&r, "{\"event\":\"x\",\"ts\":1}\0", 21, &err) < 0 &&
 	      !strcmp(err, "NUL byte in line"));
+	/* Strings are checked 8 bytes a step: a bad byte is found at every offset, after any
+	 * run of good ones (the word test must not hide it), and good UTF-8 passes anywhere. */
+	for (int at = 0; at < 20; at++) {
+		static const char *const ins[] = {"\x01", "\x1f", "\x7f", "\xff", "\xc3\xa9", "\xc3"};
+		static const int bad_ins[] = {1, 1, 0, 1, 0, 1};
+
+		for (size_t k = 0; k < sizeof(ins) / sizeof(ins[0]); k++) {
+			char s[128];
+
+			snprintf(s, sizeof(s), "{\"event\":\"x\",\"ts\":1,\"s\":\"%.*s%s%s\"}", at,
+				 "abcdefghijklmnopqrstuvwxyz", ins[k], "0123456789ABC");
+			err = NULL;
+			if ((parse(&r, s, &err) < 0) != bad_ins[k]) {
+				fprintf(stderr, "string check, byte %zu at %d: got '%s'\n", k, at,
+					err ? err : "(accepted)");
+				failures++;
+			}
+		}
+	}
 	/* Many fields: the token array grows and is reused. */
 	char big[8192] = "{\"event\":\"x\",\"ts\":1";
 	for (int k = 0; k < 300; k++)
