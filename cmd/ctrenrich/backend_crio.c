@@ -7,6 +7,9 @@
  * sandbox's cgroup appeared (REPORT.md section 9): the engine's retries cover that wait.
  * Remove: ContainerStatus for the exit code, finish time and OOM kill; "not yet" while CRI still
  * reports the container running; a sandbox has no exit details.
+ *
+ * A socket that serves no CRI answers UNIMPLEMENTED ("unknown service runtime.v1.RuntimeService"):
+ * containerd without its CRI plugin, as Docker's own runs, or a runtime older than CRI v1.
  */
 #include <string.h>
 
@@ -43,6 +46,15 @@ static int crio_request(struct be_lookup *lk, struct be_request *rq)
 	return bg_end(lk, rq, &b, mark, CRI_SVC, CRI_METHOD_SANDBOX_STATUS, NULL);
 }
 
+/* A status other than OK and NOT_FOUND; UNIMPLEMENTED named so that the user can act on it. */
+static enum be_result crio_error(struct be_lookup *lk, int code)
+{
+	if (code != GRPC_UNIMPLEMENTED)
+		return bg_error(lk, code);
+	lk->err = "grpc unimplemented: the runtime does not serve CRI (runtime.v1.RuntimeService)";
+	return BE_ERROR;
+}
+
 /* Store g: the create-time fields when wanted, the exit details on removal. */
 static enum be_result keep(struct be_lookup *lk, const struct grpc_meta *g)
 {
@@ -71,7 +83,7 @@ static enum be_result on_container(struct be_lookup *lk, int code, const uint8_t
 		return BE_MORE;
 	}
 	if (code != GRPC_OK)
-		return bg_error(lk, code);
+		return crio_error(lk, code);
 	if (cri_container_parse(msg, len, &c, &err) < 0)
 		return bg_bad_pb(lk, err);
 	grpc_meta_from_cri_container(&g, &c);
@@ -93,7 +105,7 @@ static enum be_result on_sandbox(struct be_lookup *lk, int code, const uint8_t *
 	if (code == GRPC_NOT_FOUND)
 		return BE_NOTFOUND;
 	if (code != GRPC_OK)
-		return bg_error(lk, code);
+		return crio_error(lk, code);
 	if (cri_sandbox_parse(msg, len, &s, &err) < 0)
 		return bg_bad_pb(lk, err);
 	grpc_meta_from_cri_sandbox(&g, &s);

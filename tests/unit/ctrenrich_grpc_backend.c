@@ -379,11 +379,16 @@ static void test_crio(void)
 	CHECK_META(m, M_NAME, "app");
 	meta__clear(&m);
 
-	/* CRI without the service (dockerd's containerd). */
+	/* CRI without the service (dockerd's containerd): said so; other codes by name. */
 	lookup_init(&lk, &m, CRI_CTR, BE_CREATE);
 	request(be, &lk, "/runtime.v1.RuntimeService/ContainerStatus", "", CRI_CTR);
 	CHECK_INT(be->response(&lk, answer(&a, GRPC_UNIMPLEMENTED, NULL, 0)), BE_ERROR);
-	CHECK(lk.err && strcmp(lk.err, "grpc unimplemented") == 0);
+	CHECK(lk.err && strcmp(lk.err, "grpc unimplemented: the runtime does not serve CRI "
+				       "(runtime.v1.RuntimeService)") == 0);
+	lookup_init(&lk, &m, CRI_CTR, BE_CREATE);
+	request(be, &lk, "/runtime.v1.RuntimeService/ContainerStatus", "", CRI_CTR);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_UNAVAILABLE, NULL, 0)), BE_ERROR);
+	CHECK(lk.err && strcmp(lk.err, "grpc unavailable") == 0);
 	free(cs);
 	free(ss);
 }
