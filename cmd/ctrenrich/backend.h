@@ -120,6 +120,12 @@ struct be_response {
 	size_t len;
 	const char *headers; /* every header line received, trailers included, "\r\n"-separated */
 	size_t hlen;
+	/*
+	 * The request was sent again without its body, as the server had closed the stream before
+	 * the body went out and libcurl lost its answer (engine.c, xfer_done): only an answer that
+	 * the server gives from the request's headers alone is the answer to the call.
+	 */
+	bool headers_only;
 };
 
 enum be_result {

@@ -60,6 +60,11 @@ int bg_answer(struct be_lookup *lk, const struct be_response *rs, const uint8_t 
 	code = grpc_status__final(&st, true);
 	*msg = (const uint8_t *)"";
 	*len = 0;
+	/* Asked without the request body (engine.c): only UNIMPLEMENTED cannot have needed it. */
+	if (rs->headers_only && code != GRPC_UNIMPLEMENTED) {
+		lk->err = "bad response: protocol error";
+		return -1;
+	}
 	if (code != GRPC_OK)
 		return code;
 	if (grpc_unary_message(rs->body, rs->len, rs->len, msg, len, &err) < 0) {

@@ -27,7 +27,8 @@ int bg_end(struct be_lookup *lk, struct be_request *rq, struct pb_buf *b, size_t
 /*
  * The answer to a unary call: its gRPC status code (grpc-status, wherever it came), and on
  * GRPC_OK the message in *msg, *len (an empty message when the body had none). -1 with lk->err
- * set when the body is not valid gRPC framing.
+ * set when the body is not valid gRPC framing, or when the call went without its body
+ * (rs->headers_only) and the status is not GRPC_UNIMPLEMENTED ("bad response: protocol error").
  */
 int bg_answer(struct be_lookup *lk, const struct be_response *rs, const uint8_t **msg,
 	      size_t *len);

@@ -82,6 +82,7 @@ struct xfer {
 	char *hdr;
 	size_t hlen, hcap;
 	bool too_large;
+	bool bodyless; /* send the request without its body (a repeat: see xfer_done) */
 	char ebuf[CURL_ERROR_SIZE];
 };
 
@@ -369,6 +370,7 @@ static void xfer_put(struct xfer *x)
 	curl_slist_free_all(x->hl);
 	x->hl = NULL;
 	x->s = NULL;
+	x->bodyless = false;
 	if (x->bcap > 256 * 1024) { /* bounded memory: do not keep a big answer's buffer */
 		free(x->body);
 		x->body = NULL;
@@ -412,6 +414,8 @@ static bool xfer_send(struct slot *s, struct xfer *x, uint64_t now)
 		finish(s, s->lk.err ? s->lk.err : "internal error", now);
 		return false;
 	}
+	if (x->bodyless)
+		x->rq.body_len = 0;
 	snprintf(url, sizeof(url), "http://localhost%s", x->rq.path);
 	curl_easy_reset(h);
 	curl_slist_free_all(x->hl);
@@ -583,10 +587,27 @@ static void xfer_done(struct xfer *x, CURLcode rc, uint64_t now)
 	struct be_response rs = {0};
 	enum be_result r;
 	char buf[96];
+	curl_off_t sent = -1;
 
 	curl_multi_remove_handle(E.multi, x->h);
 	s->x = NULL;
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &rs.status);
+	rs.headers_only = x->bodyless;
+	x->bodyless = false;
+	/*
+	 * A gRPC server answers a call to a service it does not have (UNIMPLEMENTED) from the
+	 * request's headers alone, possibly before the body went out, and then resets the stream,
+	 * as RFC 9113 section 8.1 allows. libcurl 7.88 loses that answer: CURLE_HTTP2_STREAM, no
+	 * status, nothing sent (on a slow client nearly always). Ask once more without the body:
+	 * nothing is left to race, and the backend takes only an answer that did not need it.
+	 */
+	if (rc == CURLE_HTTP2_STREAM && x->rq.http2 && !rs.status && !rs.headers_only &&
+	    curl_easy_getinfo(x->h, CURLINFO_SIZE_UPLOAD_T, &sent) == CURLE_OK && sent == 0) {
+		x->bodyless = true;
+		if (!xfer_send(s, x, now))
+			xfer_put(x);
+		return;
+	}
 	/*
 	 * gRPC servers may reset a stream they answered in its headers (grpc-status): an HTTP/2
 	 * stream error after a status was received is handed to the backend with what came.

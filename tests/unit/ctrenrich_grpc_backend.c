@@ -389,6 +389,19 @@ static void test_crio(void)
 	request(be, &lk, "/runtime.v1.RuntimeService/ContainerStatus", "", CRI_CTR);
 	CHECK_INT(be->response(&lk, answer(&a, GRPC_UNAVAILABLE, NULL, 0)), BE_ERROR);
 	CHECK(lk.err && strcmp(lk.err, "grpc unavailable") == 0);
+	/* Asked again without the body: unimplemented holds, any other status does not. */
+	lookup_init(&lk, &m, CRI_CTR, BE_CREATE);
+	request(be, &lk, "/runtime.v1.RuntimeService/ContainerStatus", "", CRI_CTR);
+	answer(&a, GRPC_UNIMPLEMENTED, NULL, 0);
+	a.rs.headers_only = true;
+	CHECK_INT(be->response(&lk, &a.rs), BE_ERROR);
+	CHECK(lk.err && strstr(lk.err, "does not serve CRI"));
+	lookup_init(&lk, &m, CRI_CTR, BE_CREATE);
+	request(be, &lk, "/runtime.v1.RuntimeService/ContainerStatus", "", CRI_CTR);
+	answer(&a, GRPC_UNKNOWN, NULL, 0);
+	a.rs.headers_only = true;
+	CHECK_INT(be->response(&lk, &a.rs), BE_ERROR);
+	CHECK(lk.err && strcmp(lk.err, "bad response: protocol error") == 0);
 	free(cs);
 	free(ss);
 }
