@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # ctrenrich against a real containerd with its CRI plugin (scripts/rt, root): the containerd
 # backend (native gRPC API) and the CRI-O backend (runtime.v1 CRI, pointed at containerd's
-# socket as if it were CRI-O's), over HTTP/2 on a Unix socket.
+# socket as if it were CRI-O's), over HTTP/2 on a Unix socket. A second containerd, without CRI
+# (as Docker's own runs), answers CRI calls with "unknown service".
 
 load lib/common
 
@@ -32,8 +33,9 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] && command -v containerd >/dev/null || return 0
 	# A short path: the socket's must fit in sun_path.
 	DIR=$(mktemp -d /tmp/ctrgrpc.XXXXXX)
-	export DIR SOCK=$DIR/containerd.sock
+	export DIR SOCK=$DIR/containerd.sock NOCRI=$DIR/nocri/containerd.sock
 	rt start containerd "$DIR" >&3 2>&1
+	rt start containerd --no-cri "$DIR/nocri" >&3 2>&1
 	export UID1 SID CID
 	UID1=$(uuid)
 	SID=$(rt cri "$DIR" runp grpc-pod grpc-ns "$UID1" --cgroup-parent "/kubepods/besteffort/pod$UID1")
@@ -48,6 +50,7 @@ setup_file() {
 
 teardown_file() {
 	[ -n "${DIR:-}" ] || return 0
+	rt stop "$DIR/nocri" >&3 2>&1
 	rt stop "$DIR" >&3 2>&1
 }
 
@@ -59,6 +62,25 @@ setup() {
 
 teardown() {
 	if [ -e "$T/mute.pid" ]; then kill -KILL "$(cat "$T/mute.pid")" 2>/dev/null || true; fi
+	if [ -e "$T/enrich.pid" ]; then kill -KILL "$(cat "$T/enrich.pid")" 2>/dev/null || true; fi
+	local ns name
+	if [ -e "$T/late" ] && read -r ns name <"$T/late"; then rm_late "$ns" "$name"; fi
+}
+
+# rm_late NS NAME: remove the ctr container NAME, the image and the namespace NS it was made in,
+# and what the namespace left on the host: the empty cgroup parent /NS in every hierarchy and
+# runc's state directory for NS (rt stop keeps top-level cgroups, as several DIRs share them).
+rm_late() {
+	local ns=$1 name=$2 root fs
+	rt ctr "$DIR" -n "$ns" tasks delete -f "$name" >/dev/null 2>&1 || true
+	rt ctr "$DIR" -n "$ns" containers delete "$name" >/dev/null 2>&1 || true
+	rt ctr "$DIR" -n "$ns" images rm --sync docker.io/library/ctrwatch-test:1 >/dev/null 2>&1 || true
+	rt ctr "$DIR" namespaces rm "$ns" >/dev/null
+	while read -r _ root fs _; do
+		if [[ $fs =~ ^cgroup2?$ ]] && [ -d "$root/$ns" ]; then rmdir "$root/$ns"; fi
+	done </proc/mounts
+	[ ! -d "/run/containerd/runc/$ns" ] || rmdir "/run/containerd/runc/$ns"
+	rm -f "$T/late"
 }
 
 # The digest containerd holds for the test image (the target of its image record).
@@ -176,6 +198,61 @@ while True:
 	assert_success
 	[ "$(field 1 enrich_error)" = timeout ]
 	[ "$(field 2 container_name)" = app ]
+}
+
+@test "fault: unknown service: a containerd without CRI as crio's socket: enrich_error says so, in order" {
+	run --separate-stderr ctrenrich --no-discover --socket "crio=$NOCRI" --socket "containerd=$SOCK" \
+		< <(rec container_create crio "$CID"; rec container_create containerd "$CID"
+		rec existing_container crio "$CID")
+	assert_success
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(field 1 event)" = container_create ]
+	[ "$(field 2 runtime)" = containerd ]
+	[ "$(field 3 event)" = existing_container ]
+	for n in 1 3; do
+		[ "$(field $n runtime)" = crio ]
+		[ "$(field $n container_id)" = "$CID" ]
+		[ "$(field $n enrich_error)" = "grpc unimplemented: the runtime does not serve CRI (runtime.v1.RuntimeService)" ]
+	done
+	[ "$(field 2 container_id)" = "$CID" ]
+	[ "$(field 2 container_name)" = app ]
+	[ "$(field 2 pod_name)" = grpc-pod ]
+	[ "$(field 2 enrich_error)" = null ]
+}
+
+@test "fault: wrong namespace: one made after the namespaces were listed is found on the miss; an id in none is not found" {
+	local ns=late-$$ name=grpc-late-$$ w
+	mkfifo "$T/in"
+	# the namespaces are listed again at most once a second: the late container's create is
+	# retried until then, well within 5 s (the id in no namespace takes the 5 s)
+	enrich -t 5s <"$T/in" >"$T/out" 2>"$T/err" 3>&- &
+	echo $! >"$T/enrich.pid"
+	exec {w}>"$T/in"
+	# the first record's answer is out: ctrenrich listed the namespaces before NS existed
+	rec existing_container containerd "$PLAIN" >&"$w"
+	for _ in $(seq 600); do [ -s "$T/out" ] && break; sleep 0.05; done
+	[ "$(wc -l <"$T/out")" -eq 1 ]
+	echo "$ns $name" >"$T/late"
+	rt ctr "$DIR" -n "$ns" images import "$DIR/image/ctrwatch-test.tar" >/dev/null
+	rt ctr "$DIR" -n "$ns" run -d docker.io/library/ctrwatch-test:1 "$name" >/dev/null
+	rec container_create containerd "$name" >&"$w"
+	rec container_create containerd "grpc-nowhere-$$" >&"$w"
+	rec existing_container containerd "$NERD" >&"$w"
+	exec {w}>&-
+	wait "$(cat "$T/enrich.pid")"
+	rm "$T/enrich.pid"
+	run cat "$T/out"
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(field 1 container_id)" = "$PLAIN" ]
+	[ "$(field 1 enrich_error)" = null ]
+	[ "$(field 2 container_id)" = "$name" ]
+	[ "$(field 2 container_image)" = docker.io/library/ctrwatch-test:1 ]
+	[ "$(field 2 enrich_error)" = null ]
+	[ "$(field 3 container_id)" = "grpc-nowhere-$$" ]
+	[ "$(field 3 enrich_error)" = "not found" ]
+	[ "$(field 4 container_id)" = "$NERD" ]
+	[ "$(field 4 container_name)" = web ]
+	rm_late "$ns" "$name"
 }
 
 @test "container_remove after a stop: exit code and finish time, through containerd and through CRI" {
