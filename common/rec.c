@@ -1,22 +1,26 @@
-#include <errno.h>
+/*
+ * The record reader: one pass over the line that checks it is a flat JSON object (RFC 8259,
+ * strictly: no trailing commas, no bare words, valid escapes, no control bytes, valid UTF-8) and
+ * notes where each key and value lies. Records are flat by contract, so a generic tokenizer's
+ * nesting machinery and the second pass it needed for what it does not check are not needed:
+ * this pass is the hot path of every stage (ctrfmt spent half its time in jsmn and the checks
+ * after it).
+ */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define JSMN_STATIC
-#define JSMN_STRICT
-#include <jsmn.h>
 
 #include "rec.h"
 #include "utf8.h"
 
 struct rec_tok {
-	jsmntok_t t;
+	uint32_t start, end; /* a string's text without its quotes */
+	bool string;
 };
 
-#define TOK(r, i) (&(r)->tok[(i)].t)
-/* Member i's key and value tokens (token 0 is the object). */
-#define KEY(r, i) TOK(r, 1 + 2 * (i))
-#define VAL(r, i) TOK(r, 2 + 2 * (i))
+/* Member i's key and value. */
+#define KEY(r, i) (&(r)->tok[2 * (i)])
+#define VAL(r, i) (&(r)->tok[2 * (i) + 1])
 
 void rec_init(struct rec *r)
 {
@@ -34,226 +38,301 @@ static bool is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Text from *p to end must be whitespace around exactly one `sep` (or only whitespace if 0). */
-static bool gap_ok(const char *s, size_t from, size_t to, char sep)
+static const char *skip_ws(const char *p, const char *end)
 {
-	bool seen = !sep;
-
-	for (size_t i = from; i < to; i++) {
-		if (is_ws(s[i]))
-			continue;
-		if (s[i] != sep || seen)
-			return false;
-		seen = true;
-	}
-	return seen;
+	while (p < end && is_ws(*p))
+		p++;
+	return p;
 }
 
-static bool number_ok(const char *s, size_t n)
+static bool is_digit(char c)
 {
-	size_t i = 0;
-
-	if (i < n && s[i] == '-')
-		i++;
-	if (i < n && s[i] == '0')
-		i++;
-	else if (i < n && s[i] >= '1' && s[i] <= '9')
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	else
-		return false;
-	if (i < n && s[i] == '.') {
-		size_t d = ++i;
-
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == d)
-			return false;
-	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		size_t d;
-
-		i++;
-		if (i < n && (s[i] == '+' || s[i] == '-'))
-			i++;
-		d = i;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == d)
-			return false;
-	}
-	return i == n;
+	return c >= '0' && c <= '9';
 }
 
-static bool primitive_ok(const char *s, size_t n)
+static const char *skip_digits(const char *p, const char *end)
 {
-	return (n == 4 && !memcmp(s, "true", 4)) || (n == 5 && !memcmp(s, "false", 5)) ||
-	       (n == 4 && !memcmp(s, "null", 4)) || number_ok(s, n);
+	while (p < end && is_digit(*p))
+		p++;
+	return p;
 }
+
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
 
 /*
- * True when one of the 8 bytes in x is below 0x20 or at or above 0x80. A byte below 0x20 borrows
- * in the subtraction and sets its top bit; a borrow can only flag bytes above a real hit, so a
- * clear word is exact and a flagged word is looked at byte by byte.
+ * True when one of the 8 bytes in x needs a closer look inside a string: a quote, a backslash,
+ * a byte below 0x20, or one at or above 0x80 (UTF-8). A byte below 0x20 borrows in the
+ * subtraction and sets its top bit; a borrow only flags bytes above a real hit, so a clear word
+ * is exact and a flagged word is looked at byte by byte.
  */
 static bool word_needs_look(uint64_t x)
 {
-	return ((x - 0x2020202020202020u) | x) & 0x8080808080808080u;
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+
+	return (((x - ONES * 0x20) | x) & HIGHS) || ((q - ONES) & ~q & HIGHS) ||
+	       ((b - ONES) & ~b & HIGHS);
 }
 
-/* Raw string text: no control bytes, valid UTF-8 (escapes were checked by jsmn). */
-static const char *string_check(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c;
-		uint64_t w;
-
-		/* Plain printable ASCII, the common case, 8 bytes a step. */
-		while (n - i >= sizeof(w)) {
-			memcpy(&w, s + i, sizeof(w));
-			if (word_needs_look(w))
-				break;
-			i += sizeof(w);
-		}
-		if (i == n)
-			break;
-		c = (unsigned char)s[i];
-
-		if (c < 0x20)
-			return "control byte inside a string";
-		if (c >= 0x80) {
-			size_t k = utf8_valid_len(s + i, n - i);
-
-			if (!k)
-				return "invalid UTF-8 in a string";
-			i += k - 1;
-		}
-	}
-	return NULL;
-}
-
-static size_t tok_begin(const jsmntok_t *t)
-{
-	return t->type == JSMN_STRING ? (size_t)t->start - 1 : (size_t)t->start;
-}
-
-static size_t tok_end(const jsmntok_t *t)
-{
-	return t->type == JSMN_STRING ? (size_t)t->end + 1 : (size_t)t->end;
-}
-
-static int tokenize(struct rec *r, const char *line, size_t len)
+/* p is just past an opening quote: the closing quote, or NULL with *err. */
+static const char *scan_string(const char *p, const char *end, const char **err)
 {
 	for (;;) {
-		jsmn_parser p;
-		int n;
+		uint64_t w;
+		unsigned char c;
 
-		jsmn_init(&p);
-		n = r->cap ? jsmn_parse(&p, line, len, (jsmntok_t *)r->tok, r->cap) : JSMN_ERROR_NOMEM;
-		if (n != JSMN_ERROR_NOMEM)
-			return n;
-		/* Grow once for this shape of record; later records reuse the array. */
-		unsigned cap = r->cap ? r->cap * 2 : 64;
-		struct rec_tok *t = realloc(r->tok, cap * sizeof(*t));
+		/* Plain printable ASCII, the common case, 8 bytes a step. */
+		while (end - p >= (ptrdiff_t)sizeof(w)) {
+			memcpy(&w, p, sizeof(w));
+			if (word_needs_look(w))
+				break;
+			p += sizeof(w);
+		}
+		if (p == end) {
+			*err = "truncated JSON";
+			return NULL;
+		}
+		c = (unsigned char)*p;
+		if (c == '"')
+			return p;
+		if (c == '\\') {
+			if (end - p < 2) {
+				*err = "truncated JSON";
+				return NULL;
+			}
+			if (p[1] == 'u') {
+				for (int k = 2; k < 6; k++)
+					if (end - p <= k || hex_digit(p[k]) < 0) {
+						*err = end - p <= k ? "truncated JSON"
+								    : "invalid JSON";
+						return NULL;
+					}
+				p += 6;
+			} else if (strchr("\"\\/bfnrt", p[1]) && p[1]) {
+				p += 2;
+			} else {
+				*err = "invalid JSON";
+				return NULL;
+			}
+		} else if (c < 0x20) {
+			*err = "control byte inside a string";
+			return NULL;
+		} else if (c >= 0x80) {
+			size_t k = utf8_valid_len(p, (size_t)(end - p));
 
-		if (!t)
-			return JSMN_ERROR_NOMEM;
-		r->tok = t;
-		r->cap = cap;
+			if (!k) {
+				*err = "invalid UTF-8 in a string";
+				return NULL;
+			}
+			p += k;
+		} else {
+			p++;
+		}
 	}
+}
+
+/* A number, true, false or null at p: its end, or NULL when there is none. */
+static const char *scan_primitive(const char *p, const char *end)
+{
+	static const char *const words[] = {"true", "false", "null"};
+	const char *d;
+
+	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+		size_t n = strlen(words[k]);
+
+		if ((size_t)(end - p) >= n && !memcmp(p, words[k], n))
+			return p + n;
+	}
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if (p < end && *p >= '1' && *p <= '9')
+		p = skip_digits(p, end);
+	else
+		return NULL;
+	if (p < end && *p == '.') {
+		d = p + 1;
+		p = skip_digits(d, end);
+		if (p == d)
+			return NULL;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		d = p;
+		p = skip_digits(d, end);
+		if (p == d)
+			return NULL;
+	}
+	return p;
+}
+
+/* A token's text with a string's quotes. */
+static size_t tok_begin(const struct rec_tok *t)
+{
+	return t->string ? t->start - 1 : t->start;
+}
+
+static size_t tok_end(const struct rec_tok *t)
+{
+	return t->string ? t->end + 1u : t->end;
+}
+
+/* Room for member n (the array grows once for the widest record and is reused). */
+static int reserve(struct rec *r, unsigned n)
+{
+	if (2 * n + 2 <= r->cap)
+		return 0;
+	unsigned cap = r->cap ? r->cap * 2 : 64;
+	struct rec_tok *t = realloc(r->tok, cap * sizeof(*t));
+
+	if (!t)
+		return -1;
+	r->tok = t;
+	r->cap = cap;
+	return 0;
+}
+
+static void set_tok(struct rec_tok *t, const char *line, const char *b, const char *e, bool str)
+{
+	t->start = (uint32_t)(b - line);
+	t->end = (uint32_t)(e - line);
+	t->string = str;
+}
+
+/* A line that is not an object: a lone value is "not a JSON object", anything else invalid. */
+static const char *not_object(const char *p, const char *end)
+{
+	const char *q = NULL, *e;
+
+	if (*p == '[')
+		return "not a JSON object";
+	if (*p == '"')
+		q = scan_string(p + 1, end, &e);
+	else
+		q = scan_primitive(p, end);
+	return q && skip_ws(q + (*p == '"'), end) == end ? "not a JSON object" : "invalid JSON";
+}
+
+/* The members of the object whose '{' is just before p; *err on failure. */
+static int scan_members(struct rec *r, const char *line, const char *p, const char *end,
+			const char **err)
+{
+	p = skip_ws(p, end);
+	if (p < end && *p == '}')
+		return (int)(skip_ws(p + 1, end) - line);
+	for (;;) {
+		const char *kb, *ke, *vb, *ve;
+
+		if (p == end)
+			goto truncated;
+		if (*p != '"')
+			goto invalid;
+		kb = p + 1;
+		ke = scan_string(kb, end, err);
+		if (!ke)
+			return -1;
+		p = skip_ws(ke + 1, end);
+		if (p == end)
+			goto truncated;
+		if (*p != ':')
+			goto invalid;
+		p = skip_ws(p + 1, end);
+		if (p == end)
+			goto truncated;
+		if (reserve(r, r->nfields) < 0) {
+			*err = "out of memory";
+			return -1;
+		}
+		set_tok(KEY(r, r->nfields), line, kb, ke, true);
+		if (*p == '"') {
+			vb = p + 1;
+			ve = scan_string(vb, end, err);
+			if (!ve)
+				return -1;
+			set_tok(VAL(r, r->nfields), line, vb, ve, true);
+			p = ve + 1;
+		} else if (*p == '{' || *p == '[') {
+			*err = "nested object or array (records are flat)";
+			return -1;
+		} else if (*p == '-' || is_digit(*p) || *p == 't' || *p == 'f' || *p == 'n') {
+			vb = p;
+			ve = scan_primitive(vb, end);
+			/* A value runs to a separator: "01", "tru", "truex" are no values. */
+			if (!ve || (ve < end && !is_ws(*ve) && *ve != ',' && *ve != '}')) {
+				*err = "invalid JSON value";
+				return -1;
+			}
+			set_tok(VAL(r, r->nfields), line, vb, ve, false);
+			p = ve;
+		} else {
+			goto invalid;
+		}
+		r->nfields++;
+		p = skip_ws(p, end);
+		if (p == end)
+			goto truncated;
+		if (*p == '}')
+			return (int)(p + 1 - line);
+		if (*p != ',')
+			goto invalid;
+		p = skip_ws(p + 1, end);
+	}
+truncated:
+	*err = "truncated JSON";
+	return -1;
+invalid:
+	*err = "invalid JSON";
+	return -1;
 }
 
 int rec_parse(struct rec *r, const char *line, size_t len, const char **err)
 {
-	const jsmntok_t *o;
-	int n;
+	const char *end = line + len, *p;
+	int64_t ts;
+	int after;
 
 	r->line = line;
 	r->len = len;
 	r->nfields = 0;
 	r->event = r->ts = -1;
+	if (len > INT32_MAX) {
+		*err = "line too long";
+		return -1;
+	}
 	if (memchr(line, '\0', len)) {
 		*err = "NUL byte in line";
 		return -1;
 	}
-	n = tokenize(r, line, len);
-	if (n == JSMN_ERROR_NOMEM) {
-		*err = "out of memory";
-		return -1;
-	}
-	if (n == JSMN_ERROR_PART) {
-		*err = "truncated JSON";
-		return -1;
-	}
-	if (n < 0) {
-		*err = "invalid JSON";
-		return -1;
-	}
-	if (n == 0) {
+	p = skip_ws(line, end);
+	if (p == end) {
 		*err = "empty line";
 		return -1;
 	}
-	o = TOK(r, 0);
-	if (o->type != JSMN_OBJECT) {
-		*err = "not a JSON object";
+	if (*p != '{') {
+		*err = not_object(p, end);
 		return -1;
 	}
-	if (!gap_ok(line, 0, (size_t)o->start, 0) || !gap_ok(line, (size_t)o->end, len, 0)) {
-		*err = "invalid JSON: text outside the object";
+	after = scan_members(r, line, p + 1, end, err);
+	if (after < 0)
 		return -1;
-	}
-	if (n != 1 + 2 * o->size) {
+	if (skip_ws(line + after, end) != end) {
 		*err = "invalid JSON";
-		for (int k = 1; k < n; k++)
-			if (TOK(r, k)->type == JSMN_OBJECT || TOK(r, k)->type == JSMN_ARRAY)
-				*err = "nested object or array (records are flat)";
 		return -1;
 	}
-	r->ntok = (unsigned)n;
-	r->nfields = (unsigned)o->size;
-	size_t pos = (size_t)o->start + 1;
-	for (unsigned i = 0; i < r->nfields; i++) {
-		const jsmntok_t *k = KEY(r, i), *v = VAL(r, i);
-		const char *e;
-
-		if (k->type != JSMN_STRING) {
-			*err = "invalid JSON: a key is not a string";
-			return -1;
-		}
-		if (v->type == JSMN_OBJECT || v->type == JSMN_ARRAY) {
-			*err = "nested object or array (records are flat)";
-			return -1;
-		}
-		if (!gap_ok(line, pos, tok_begin(k), i ? ',' : 0) ||
-		    !gap_ok(line, tok_end(k), tok_begin(v), ':')) {
-			*err = "invalid JSON";
-			return -1;
-		}
-		e = string_check(line + k->start, (size_t)(k->end - k->start));
-		if (!e && v->type == JSMN_STRING)
-			e = string_check(line + v->start, (size_t)(v->end - v->start));
-		if (!e && v->type == JSMN_PRIMITIVE &&
-		    !primitive_ok(line + v->start, (size_t)(v->end - v->start)))
-			e = "invalid JSON value";
-		if (e) {
-			*err = e;
-			return -1;
-		}
-		pos = tok_end(v);
+	for (unsigned i = 0; i < r->nfields && (r->event < 0 || r->ts < 0); i++) {
 		if (r->event < 0 && rec_key_is(r, (int)i, "event"))
 			r->event = (int)i;
 		else if (r->ts < 0 && rec_key_is(r, (int)i, "ts"))
 			r->ts = (int)i;
 	}
-	if (!gap_ok(line, pos, (size_t)o->end - 1, 0)) {
-		*err = "invalid JSON";
-		return -1;
-	}
 	if (r->event < 0) {
 		*err = "missing field \"event\"";
 		return -1;
 	}
-	if (VAL(r, r->event)->type != JSMN_STRING) {
+	if (!VAL(r, r->event)->string) {
 		*err = "field \"event\" is not a string";
 		return -1;
 	}
@@ -261,7 +340,6 @@ int rec_parse(struct rec *r, const char *line, size_t len, const char **err)
 		*err = "missing field \"ts\"";
 		return -1;
 	}
-	int64_t ts;
 	if (rec_i64(r, r->ts, &ts) < 0) {
 		*err = "field \"ts\" is not an integer";
 		return -1;
@@ -271,7 +349,7 @@ int rec_parse(struct rec *r, const char *line, size_t len, const char **err)
 
 bool rec_key_is(const struct rec *r, int i, const char *key)
 {
-	const jsmntok_t *k = KEY(r, i);
+	const struct rec_tok *k = KEY(r, i);
 	size_t n = (size_t)(k->end - k->start);
 
 	return strlen(key) == n && !memcmp(r->line + k->start, key, n);
@@ -279,7 +357,7 @@ bool rec_key_is(const struct rec *r, int i, const char *key)
 
 const char *rec_key(const struct rec *r, int i, size_t *len)
 {
-	const jsmntok_t *k = KEY(r, i);
+	const struct rec_tok *k = KEY(r, i);
 
 	*len = (size_t)(k->end - k->start);
 	return r->line + k->start;
@@ -290,7 +368,7 @@ int rec_find(const struct rec *r, const char *key)
 	size_t n = strlen(key);
 
 	for (unsigned i = 0; i < r->nfields; i++) {
-		const jsmntok_t *k = KEY(r, i);
+		const struct rec_tok *k = KEY(r, i);
 
 		if ((size_t)(k->end - k->start) == n && !memcmp(r->line + k->start, key, n))
 			return (int)i;
@@ -300,10 +378,10 @@ int rec_find(const struct rec *r, const char *key)
 
 enum rec_type rec_type(const struct rec *r, int i)
 {
-	const jsmntok_t *v = VAL(r, i);
+	const struct rec_tok *v = VAL(r, i);
 	char c = r->line[v->start];
 
-	if (v->type == JSMN_STRING)
+	if (v->string)
 		return REC_STRING;
 	if (c == 't' || c == 'f')
 		return REC_BOOL;
@@ -314,7 +392,7 @@ enum rec_type rec_type(const struct rec *r, int i)
 
 const char *rec_raw(const struct rec *r, int i, size_t *len)
 {
-	const jsmntok_t *v = VAL(r, i);
+	const struct rec_tok *v = VAL(r, i);
 
 	*len = tok_end(v) - tok_begin(v);
 	return r->line + tok_begin(v);
@@ -328,30 +406,13 @@ const char *rec_member(const struct rec *r, int i, size_t *len)
 	return r->line + b;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static uint32_t hex4(const char *s)
-{
-	return (uint32_t)(hexval(s[0]) << 12 | hexval(s[1]) << 8 | hexval(s[2]) << 4 |
-			  hexval(s[3]));
-}
-
 long rec_str(const struct rec *r, int i, char *buf, size_t cap)
 {
-	const jsmntok_t *v = VAL(r, i);
+	const struct rec_tok *v = VAL(r, i);
 	const char *s = r->line + v->start, *end = r->line + v->end;
 	size_t o = 0;
 
-	if (v->type != JSMN_STRING)
+	if (!v->string)
 		return -1;
 	while (s < end) {
 		char tmp[4];
@@ -372,20 +433,22 @@ long rec_str(const struct rec *r, int i, char *buf, size_t cap)
 			case 'r': tmp[0] = '\r'; break;
 			case 't': tmp[0] = '\t'; break;
 			case 'u': {
-				uint32_t cp = hex4(s);
+				uint32_t cp = (uint32_t)hex4(s, 4); /* checked by rec_parse */
 
 				s += 4;
 				if (cp >= 0xd800 && cp < 0xdc00 && end - s >= 6 && s[0] == '\\' &&
 				    s[1] == 'u') {
-					uint32_t lo = hex4(s + 2);
+					uint32_t lo = (uint32_t)hex4(s + 2, 4);
 
 					if (lo >= 0xdc00 && lo < 0xe000) {
 						cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 						s += 6;
 					}
 				}
-				if (cp >= 0xd800 && cp < 0xe000)
-					cp = 0xfffd; /* a lone surrogate has no UTF-8 form */
+				/* A lone surrogate has no UTF-8 form; a NUL would cut the C string
+				 * short and hide what follows it (jp.c reads answers the same way). */
+				if ((cp >= 0xd800 && cp < 0xe000) || cp == 0)
+					cp = 0xfffd;
 				n = utf8_encode(tmp, cp);
 				break;
 			}
@@ -403,10 +466,10 @@ long rec_str(const struct rec *r, int i, char *buf, size_t cap)
 
 bool rec_str_eq(const struct rec *r, int i, const char *s)
 {
-	const jsmntok_t *v = VAL(r, i);
+	const struct rec_tok *v = VAL(r, i);
 	size_t n = (size_t)(v->end - v->start), sl = strlen(s);
 
-	if (v->type != JSMN_STRING)
+	if (!v->string)
 		return false;
 	if (!memchr(r->line + v->start, '\\', n))
 		return n == sl && !memcmp(r->line + v->start, s, n);
@@ -434,22 +497,22 @@ static int digits_u64(const char *s, size_t n, uint64_t *out)
 
 int rec_u64(const struct rec *r, int i, uint64_t *out)
 {
-	const jsmntok_t *v = VAL(r, i);
+	const struct rec_tok *v = VAL(r, i);
 
-	if (v->type != JSMN_PRIMITIVE)
+	if (v->string)
 		return -1;
 	return digits_u64(r->line + v->start, (size_t)(v->end - v->start), out);
 }
 
 int rec_i64(const struct rec *r, int i, int64_t *out)
 {
-	const jsmntok_t *v = VAL(r, i);
+	const struct rec_tok *v = VAL(r, i);
 	const char *s = r->line + v->start;
 	size_t n = (size_t)(v->end - v->start);
 	bool neg = n && s[0] == '-';
 	uint64_t x;
 
-	if (v->type != JSMN_PRIMITIVE || digits_u64(s + neg, n - neg, &x) < 0)
+	if (v->string || digits_u64(s + neg, n - neg, &x) < 0)
 		return -1;
 	if (neg) {
 		if (x > (uint64_t)INT64_MAX + 1)

@@ -1,7 +1,7 @@
 /*
  * Reading one record: a flat JSON object on one line (DESIGN.md, ctr-records(7)).
  *
- * rec_parse() checks the line strictly and keeps jsmn tokens that point into it; nothing is
+ * rec_parse() checks the line strictly and notes where each key and value lies in it; nothing is
  * copied or allocated per record (the token array is grown once and reused). Values are then
  * reached by key and read with typed getters; members can be copied verbatim for pass-through.
  */
@@ -21,13 +21,13 @@ enum rec_type {
 	REC_NULL,
 };
 
-struct rec_tok; /* jsmn's token, kept out of the callers' sight */
+struct rec_tok; /* where a key or value lies in the line, kept out of the callers' sight */
 
 struct rec {
 	const char *line;
 	size_t len;
 	struct rec_tok *tok;
-	unsigned ntok, cap;
+	unsigned cap;
 	unsigned nfields;
 	int event; /* value index of "event" */
 	int ts;    /* value index of "ts" */
@@ -69,7 +69,8 @@ const char *rec_member(const struct rec *r, int i, size_t *len);
 
 /*
  * Unescape string value i into buf (NUL-terminated, cut to cap - 1 bytes); returns the full
- * length, as snprintf does. -1 when value i is not a string.
+ * length, as snprintf does. -1 when value i is not a string. \u0000 and lone surrogates come
+ * out as U+FFFD, so the result is a C string of valid UTF-8.
  */
 long rec_str(const struct rec *r, int i, char *buf, size_t cap);
 

@@ -76,3 +76,30 @@ size_t utf8_encode(char *o, uint32_t cp)
 	o[3] = (char)(0x80 | (cp & 0x3f));
 	return 4;
 }
+
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long hex4(const char *s, size_t n)
+{
+	long v = 0;
+
+	if (n < 4)
+		return -1;
+	for (int k = 0; k < 4; k++) {
+		int d = hex_digit(s[k]);
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}

@@ -1,4 +1,4 @@
-/* UTF-8 validation, shared by the JSON reader and writer. */
+/* UTF-8 validation and encoding, and the hex digits of \uXXXX escapes, for the JSON code. */
 #ifndef CTRWATCH_UTF8_H
 #define CTRWATCH_UTF8_H
 
@@ -14,6 +14,12 @@ size_t utf8_valid_len(const char *s, size_t avail);
 
 /* Decode the valid sequence of length n at s (as returned by utf8_valid_len). */
 uint32_t utf8_decode(const char *s, size_t n);
+
+/* The value of hex digit c, or -1. */
+int hex_digit(char c);
+
+/* The 16-bit value of the four hex digits at s (n bytes available: "\uXXXX" escapes), or -1. */
+long hex4(const char *s, size_t n);
 
 /* Encode code point cp (at most U+10FFFF, not a surrogate) into o[0..4); returns its length. */
 size_t utf8_encode(char *o, uint32_t cp);

@@ -111,6 +111,10 @@ static void test_rec(void)
 	CHECK(rec_str_eq(&r, r.event, "x"));
 	/* A string cut to the buffer still reports its full length. */
 	CHECK(rec_get_str(&r, "s", buf, 3) == 8 && !strcmp(buf, "a\xc3"));
+	/* A NUL or a lone surrogate cannot come out as such: U+FFFD. */
+	CHECK(parse(&r, "{\"event\":\"x\",\"ts\":1,\"s\":\"a\\u0000b\\udc00\"}", &err) == 0);
+	CHECK(rec_get_str(&r, "s", buf, sizeof(buf)) == 8 &&
+	      !strcmp(buf, "a\xef\xbf\xbd" "b\xef\xbf\xbd"));
 
 	static const struct {
 		const char *line, *err;
@@ -136,6 +140,20 @@ static void test_rec(void)
 		{"{\"event\":\"a\tb\",\"ts\":1}", "control byte inside a string"},
 		{"{\"event\":\"\xff\",\"ts\":1}", "invalid UTF-8 in a string"},
 		{"{\"event\":\"x\",\"ts\":1,\"s\":\"\\x\"}", "invalid JSON"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":\"\\u12x4\"}", "invalid JSON"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":\"\\u12", "truncated JSON"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":\"\xc3(\"}", "invalid UTF-8 in a string"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":-}", "invalid JSON value"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":1.}", "invalid JSON value"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":1e}", "invalid JSON value"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":nullx}", "invalid JSON value"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":x}", "invalid JSON"},
+		{"{\"event\":\"x\",\"ts\":1,7:1}", "invalid JSON"},
+		{"{\"event\":\"x\",\"ts\":1,\"s\":\"a\"", "truncated JSON"},
+		{" \t\r", "empty line"},
+		{"1", "not a JSON object"},
+		{"\"x\" ", "not a JSON object"},
+		{"not json", "invalid JSON"},
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		err = NULL;
@@ -174,6 +192,9 @@ static void test_rec(void)
 	strcat(big, "}");
 	CHECK(parse(&r, big, &err) == 0 && rec_nfields(&r) == 302);
 	CHECK(rec_get_u64(&r, "k299", &u) == 0 && u == 299);
+	/* What JSON allows around and inside a record is accepted. */
+	CHECK(parse(&r, " \t{ \"event\" : \"x\" ,\r\"ts\":0, \"n\":-0.5e+3,\"e\":\"\\/\\b\\u00E9\",\"z\":null } \r", &err) == 0 &&
+	      rec_nfields(&r) == 5 && rec_type(&r, 2) == REC_NUMBER && rec_type(&r, 3) == REC_STRING);
 	rec_free(&r);
 }
 
