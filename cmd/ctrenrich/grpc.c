@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "grpc.h"
+#include "utf8.h"
 
 static const char *const code_names[] = {
 	"ok",		     "cancelled",	  "unknown",	 "invalid_argument",
@@ -166,17 +167,6 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * grpc-message is percent-encoded (grpc/doc/PROTOCOL-HTTP2.md); a malformed %XX is kept as is,
  * as the spec asks, rather than losing the message.
@@ -189,8 +179,8 @@ static void set_message(struct grpc_status *st, const char *v, size_t n)
 	st->message_truncated = false;
 	while (i < n) {
 		c = v[i];
-		if (c == '%' && i + 2 < n && hexval(v[i + 1]) >= 0 && hexval(v[i + 2]) >= 0) {
-			c = (char)(hexval(v[i + 1]) << 4 | hexval(v[i + 2]));
+		if (c == '%' && i + 2 < n && hex_digit(v[i + 1]) >= 0 && hex_digit(v[i + 2]) >= 0) {
+			c = (char)(hex_digit(v[i + 1]) << 4 | hex_digit(v[i + 2]));
 			i += 3;
 		} else {
 			i++;

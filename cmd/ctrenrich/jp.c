@@ -184,33 +184,6 @@ int jp__path(const struct jp *d, int from, const char *path)
 	return valid(d, t) ? t : -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static long hex4(const char *s, const char *end)
-{
-	long v = 0;
-
-	if (end - s < 4)
-		return -1;
-	for (int i = 0; i < 4; i++) {
-		int h = hexval(s[i]);
-
-		if (h < 0)
-			return -1;
-		v = v << 4 | h;
-	}
-	return v;
-}
-
 /* Unescape s[0, n) into o (room for n bytes: escapes never grow). Returns the length. */
 static size_t unescape(const char *s, size_t n, char *o)
 {
@@ -250,14 +223,15 @@ static size_t unescape(const char *s, size_t n, char *o)
 			o[k++] = s[-1];
 			continue; /* '"', '\\', '/' */
 		}
-		h = hex4(s, end);
+		h = hex4(s, (size_t)(end - s));
 		if (h < 0)
 			continue;
 		s += 4;
 		cp = (unsigned long)h;
 		if (cp >= 0xd800 && cp < 0xdc00) {
-			long lo =
-			    (end - s >= 6 && s[0] == '\\' && s[1] == 'u') ? hex4(s + 2, end) : -1;
+			long lo = (end - s >= 6 && s[0] == '\\' && s[1] == 'u')
+				      ? hex4(s + 2, (size_t)(end - s - 2))
+				      : -1;
 
 			if (lo >= 0xdc00 && lo < 0xe000) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) + ((unsigned long)lo - 0xdc00);

@@ -314,34 +314,6 @@ static bool plain(unsigned char b)
 	return b >= 0x20 && b < 0x7f && b != '\\';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Four hex digits at s (n bytes available), or -1. */
-static long hex4(const char *s, size_t n)
-{
-	long v = 0;
-
-	if (n < 4)
-		return -1;
-	for (int k = 0; k < 4; k++) {
-		int d = hexval(s[k]);
-
-		if (d < 0)
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
-}
-
 /*
  * A JSON escape at s[0] == '\\': its code point, and the bytes it takes in *used. A surrogate
  * pair becomes one code point; a lone surrogate stays itself (and is shown escaped).
