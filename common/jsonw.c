@@ -6,12 +6,6 @@
 
 static const char hex[] = "0123456789abcdef";
 
-/* Bytes that can be copied without a second look: printable ASCII but '"' and '\'. */
-static inline bool plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
-
 void jsonw_escape(FILE *f, const char *s, size_t len)
 {
 	size_t i = 0;
@@ -20,8 +14,7 @@ void jsonw_escape(FILE *f, const char *s, size_t len)
 		size_t run = i;
 		unsigned char c;
 
-		while (run < len && plain((unsigned char)s[run]))
-			run++;
+		run += json_plain_run(s + run, len - run);
 		if (run > i)
 			fwrite_unlocked(s + i, 1, run - i, f);
 		i = run;

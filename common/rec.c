@@ -57,37 +57,13 @@ static const char *skip_digits(const char *p, const char *end)
 	return p;
 }
 
-#define ONES 0x0101010101010101u
-#define HIGHS 0x8080808080808080u
-
-/*
- * True when one of the 8 bytes in x needs a closer look inside a string: a quote, a backslash,
- * a byte below 0x20, or one at or above 0x80 (UTF-8). A byte below 0x20 borrows in the
- * subtraction and sets its top bit; a borrow only flags bytes above a real hit, so a clear word
- * is exact and a flagged word is looked at byte by byte.
- */
-static bool word_needs_look(uint64_t x)
-{
-	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
-
-	return (((x - ONES * 0x20) | x) & HIGHS) || ((q - ONES) & ~q & HIGHS) ||
-	       ((b - ONES) & ~b & HIGHS);
-}
-
 /* p is just past an opening quote: the closing quote, or NULL with *err. */
 static const char *scan_string(const char *p, const char *end, const char **err)
 {
 	for (;;) {
-		uint64_t w;
 		unsigned char c;
 
-		/* Plain printable ASCII, the common case, 8 bytes a step. */
-		while (end - p >= (ptrdiff_t)sizeof(w)) {
-			memcpy(&w, p, sizeof(w));
-			if (word_needs_look(w))
-				break;
-			p += sizeof(w);
-		}
+		p += json_plain_run(p, (size_t)(end - p));
 		if (p == end) {
 			*err = "truncated JSON";
 			return NULL;
@@ -414,6 +390,16 @@ long rec_str(const struct rec *r, int i, char *buf, size_t cap)
 
 	if (!v->string)
 		return -1;
+	if (!memchr(s, '\\', (size_t)(end - s))) { /* nothing to unescape */
+		o = (size_t)(end - s);
+		if (cap) {
+			size_t c = o < cap ? o : cap - 1;
+
+			memcpy(buf, s, c);
+			buf[c] = '\0';
+		}
+		return (long)o;
+	}
 	while (s < end) {
 		char tmp[4];
 		size_t n = 1;

@@ -15,6 +15,12 @@ size_t utf8_valid_len(const char *s, size_t avail);
 /* Decode the valid sequence of length n at s (as returned by utf8_valid_len). */
 uint32_t utf8_decode(const char *s, size_t n);
 
+/*
+ * How many bytes at the start of s[0, n) are plain inside a JSON string: printable ASCII, no
+ * quote, no backslash. The JSON reader and writer skip such runs whole, 16 bytes a step.
+ */
+size_t json_plain_run(const char *s, size_t n);
+
 /* The value of hex digit c, or -1. */
 int hex_digit(char c);
 

@@ -227,6 +227,31 @@ static void test_utf8(void)
 	CHECK(utf8_valid_len("\xc3", 1) == 0);
 	CHECK(utf8_decode("\xe2\x80\xae", 3) == 0x202e);
 	CHECK(utf8_valid_len("\xf0\x9f\x98\x80", 4) == 4);
+	CHECK(hex4("00e9", 4) == 0xe9 && hex4("FFfe", 4) == 0xfffe && hex4("12g4", 4) == -1 &&
+	      hex4("123", 3) == -1);
+	/* The plain run stops at the first byte a JSON string cannot carry as it is, at every
+	 * offset of every length (16-byte steps, 8-byte steps and single bytes all take part). */
+	static const unsigned char stop[] = {'"', '\\', 0x00, 0x01, 0x1f, 0x80, 0xc3, 0xff};
+	char b[48];
+
+	for (size_t n = 0; n <= sizeof(b); n++) {
+		memset(b, 'a', sizeof(b));
+		b[n % 3] = ' ', b[n / 2] = 0x7f; /* plain too */
+		if (json_plain_run(b, n) != n) {
+			fprintf(stderr, "plain run of %zu plain bytes: %zu\n", n, json_plain_run(b, n));
+			failures++;
+		}
+		for (size_t at = 0; at < n; at++)
+			for (size_t k = 0; k < sizeof(stop); k++) {
+				memset(b, '~', sizeof(b));
+				b[at] = (char)stop[k];
+				if (json_plain_run(b, n) != at) {
+					fprintf(stderr, "plain run, byte 0x%02x at %zu of %zu: %zu\n", stop[k],
+						at, n, json_plain_run(b, n));
+					failures++;
+				}
+			}
+	}
 }
 
 static void test_quote(void)
