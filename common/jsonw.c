@@ -14,7 +14,7 @@ void jsonw_escape(FILE *f, const char *s, size_t len)
 		size_t run = i;
 		unsigned char c;
 
-		run += json_plain_run(s + run, len - run);
+		run += ascii_run(s + run, len - run, '"', '\\');
 		if (run > i)
 			fwrite_unlocked(s + i, 1, run - i, f);
 		i = run;

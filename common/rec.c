@@ -63,7 +63,7 @@ static const char *scan_string(const char *p, const char *end, const char **err)
 	for (;;) {
 		unsigned char c;
 
-		p += json_plain_run(p, (size_t)(end - p));
+		p += ascii_run(p, (size_t)(end - p), '"', '\\');
 		if (p == end) {
 			*err = "truncated JSON";
 			return NULL;

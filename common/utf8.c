@@ -110,50 +110,46 @@ long hex4(const char *s, size_t n)
 	return v;
 }
 
-static bool plain_byte(unsigned char c)
-{
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
-
 /*
- * 8 bytes at once without SSE2: a byte below 0x20 borrows in the subtraction and sets its top
- * bit; a borrow only flags bytes above a real hit, so a plain answer is exact.
+ * 8 bytes at once without SSE2. A byte below 0x20 borrows in the subtraction and sets its top
+ * bit, and so does a zero byte of x ^ stop; a borrow only flags bytes above a real hit, so a
+ * "none" answer is exact.
  */
-static bool plain8(const char *s)
+static bool none8(const char *s, uint64_t stop1, uint64_t stop2)
 {
 	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-	uint64_t x, q, b;
+	uint64_t x, a, b;
 
 	memcpy(&x, s, sizeof(x));
-	q = x ^ (ones * '"');
-	b = x ^ (ones * '\\');
-	return !((((x - ones * 0x20) | x) & highs) || ((q - ones) & ~q & highs) ||
+	a = x ^ stop1;
+	b = x ^ stop2;
+	return !((((x - ones * 0x20) | x) & highs) || ((a - ones) & ~a & highs) ||
 		 ((b - ones) & ~b & highs));
 }
 
-size_t json_plain_run(const char *s, size_t n)
+size_t ascii_run(const char *s, size_t n, char stop1, char stop2)
 {
+	const uint64_t ones = 0x0101010101010101u;
 	size_t i = 0;
 
 #ifdef __SSE2__
-	/* Signed bytes: both control bytes and UTF-8 bytes (0x80 and up) are below ' '. */
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-		      space = _mm_set1_epi8(' ');
+	/* Signed bytes: both control bytes and bytes from 0x80 up are below ' '. */
+	const __m128i a = _mm_set1_epi8(stop1), b = _mm_set1_epi8(stop2), space = _mm_set1_epi8(' ');
 
 	for (; n - i >= 16; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i hit =
-		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-				 _mm_cmplt_epi8(v, space));
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)),
+					   _mm_cmplt_epi8(v, space));
 		unsigned m = (unsigned)_mm_movemask_epi8(hit);
 
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 	}
 #endif
-	while (n - i >= 8 && plain8(s + i))
+	while (n - i >= 8 && none8(s + i, ones * (unsigned char)stop1, ones * (unsigned char)stop2))
 		i += 8;
-	while (i < n && plain_byte((unsigned char)s[i]))
+	while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80 &&
+	       s[i] != stop1 && s[i] != stop2)
 		i++;
 	return i;
 }

@@ -428,12 +428,9 @@ static void safe_json_walk(struct buf *o, const char *s, size_t n, bool line)
 	size_t i = 0;
 
 	while (i < n) {
-		size_t run = i, k;
+		size_t run = i + ascii_run(s + i, n - i, '\\', 0x7f), k;
 		unsigned char b;
 
-		while (run < n && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f &&
-		       s[run] != '\\')
-			run++;
 		if (run > i)
 			buf_put(o, s + i, run - i);
 		i = run;

@@ -229,28 +229,40 @@ static void test_utf8(void)
 	CHECK(utf8_valid_len("\xf0\x9f\x98\x80", 4) == 4);
 	CHECK(hex4("00e9", 4) == 0xe9 && hex4("FFfe", 4) == 0xfffe && hex4("12g4", 4) == -1 &&
 	      hex4("123", 3) == -1);
-	/* The plain run stops at the first byte a JSON string cannot carry as it is, at every
-	 * offset of every length (16-byte steps, 8-byte steps and single bytes all take part). */
-	static const unsigned char stop[] = {'"', '\\', 0x00, 0x01, 0x1f, 0x80, 0xc3, 0xff};
+	/* ascii_run stops at the first byte below 0x20, from 0x80 up, or a stop byte, at every
+	 * offset of every length (16-byte steps, 8-byte steps and single bytes all take part);
+	 * for both stop pairs in use. */
+	static const struct {
+		char s1, s2, passes; /* passes: a byte that is not a stop for this pair */
+	} pairs[] = {{'"', '\\', 0x7f}, {'\\', 0x7f, '"'}};
+	static const unsigned char stop[] = {0x00, 0x01, 0x1f, 0x80, 0xc3, 0xff};
 	char b[48];
 
-	for (size_t n = 0; n <= sizeof(b); n++) {
-		memset(b, 'a', sizeof(b));
-		b[n % 3] = ' ', b[n / 2] = 0x7f; /* plain too */
-		if (json_plain_run(b, n) != n) {
-			fprintf(stderr, "plain run of %zu plain bytes: %zu\n", n, json_plain_run(b, n));
-			failures++;
-		}
-		for (size_t at = 0; at < n; at++)
-			for (size_t k = 0; k < sizeof(stop); k++) {
-				memset(b, '~', sizeof(b));
-				b[at] = (char)stop[k];
-				if (json_plain_run(b, n) != at) {
-					fprintf(stderr, "plain run, byte 0x%02x at %zu of %zu: %zu\n", stop[k],
-						at, n, json_plain_run(b, n));
-					failures++;
-				}
+	for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+		const char s1 = pairs[p].s1, s2 = pairs[p].s2;
+
+		for (size_t n = 0; n <= sizeof(b); n++) {
+			memset(b, 'a', sizeof(b));
+			b[n % 3] = ' ', b[n / 2] = pairs[p].passes;
+			if (ascii_run(b, n, s1, s2) != n) {
+				fprintf(stderr, "ascii_run, pair %zu, %zu plain bytes: %zu\n", p, n,
+					ascii_run(b, n, s1, s2));
+				failures++;
 			}
+			for (size_t at = 0; at < n; at++)
+				for (size_t k = 0; k < sizeof(stop) + 2; k++) {
+					unsigned char c = k < sizeof(stop) ? stop[k]
+									   : (unsigned char)(k == sizeof(stop) ? s1 : s2);
+
+					memset(b, '~', sizeof(b));
+					b[at] = (char)c;
+					if (ascii_run(b, n, s1, s2) != at) {
+						fprintf(stderr, "ascii_run, pair %zu, byte 0x%02x at %zu of %zu: %zu\n",
+							p, c, at, n, ascii_run(b, n, s1, s2));
+						failures++;
+					}
+				}
+		}
 	}
 }
 
