@@ -402,45 +402,14 @@ long rec_str(const struct rec *r, int i, char *buf, size_t cap)
 	}
 	while (s < end) {
 		char tmp[4];
-		size_t n = 1;
+		size_t n = 1, used = 1;
 		const char *src = s;
 
-		if (*s != '\\') {
-			s++;
-		} else {
-			char c = s[1];
-
-			s += 2;
+		if (*s == '\\') {
+			n = json_unescape_utf8(s, (size_t)(end - s), tmp, &used);
 			src = tmp;
-			switch (c) {
-			case 'b': tmp[0] = '\b'; break;
-			case 'f': tmp[0] = '\f'; break;
-			case 'n': tmp[0] = '\n'; break;
-			case 'r': tmp[0] = '\r'; break;
-			case 't': tmp[0] = '\t'; break;
-			case 'u': {
-				uint32_t cp = (uint32_t)hex4(s, 4); /* checked by rec_parse */
-
-				s += 4;
-				if (cp >= 0xd800 && cp < 0xdc00 && end - s >= 6 && s[0] == '\\' &&
-				    s[1] == 'u') {
-					uint32_t lo = (uint32_t)hex4(s + 2, 4);
-
-					if (lo >= 0xdc00 && lo < 0xe000) {
-						cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-						s += 6;
-					}
-				}
-				/* A lone surrogate has no UTF-8 form; a NUL would cut the C string
-				 * short and hide what follows it (jp.c reads answers the same way). */
-				if ((cp >= 0xd800 && cp < 0xe000) || cp == 0)
-					cp = 0xfffd;
-				n = utf8_encode(tmp, cp);
-				break;
-			}
-			default: tmp[0] = c; break; /* '"', '\\', '/' */
-			}
 		}
+		s += used;
 		for (size_t k = 0; k < n; k++, o++)
 			if (o + 1 < cap)
 				buf[o] = src[k];

@@ -134,7 +134,8 @@ size_t ascii_run(const char *s, size_t n, char stop1, char stop2)
 
 #ifdef __SSE2__
 	/* Signed bytes: both control bytes and bytes from 0x80 up are below ' '. */
-	const __m128i a = _mm_set1_epi8(stop1), b = _mm_set1_epi8(stop2), space = _mm_set1_epi8(' ');
+	const __m128i a = _mm_set1_epi8(stop1), b = _mm_set1_epi8(stop2),
+		      space = _mm_set1_epi8(' ');
 
 	for (; n - i >= 16; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
@@ -152,4 +153,48 @@ size_t ascii_run(const char *s, size_t n, char stop1, char stop2)
 	       s[i] != stop1 && s[i] != stop2)
 		i++;
 	return i;
+}
+
+uint32_t json_unescape(const char *s, size_t n, size_t *used)
+{
+	long cp, lo;
+
+	*used = n < 2 ? n : 2;
+	if (n < 2)
+		return '\\';
+	switch (s[1]) {
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case 't':
+		return '\t';
+	case 'u':
+		break;
+	default:
+		return (unsigned char)s[1]; /* '"', '\\', '/' */
+	}
+	cp = hex4(s + 2, n - 2);
+	if (cp < 0)
+		return '\\';
+	*used = 6;
+	if (cp >= 0xd800 && cp < 0xdc00 && n >= 12 && s[6] == '\\' && s[7] == 'u' &&
+	    (lo = hex4(s + 8, n - 8)) >= 0xdc00 && lo < 0xe000) {
+		*used = 12;
+		return 0x10000 + (uint32_t)((cp - 0xd800) << 10) + (uint32_t)(lo - 0xdc00);
+	}
+	return (uint32_t)cp;
+}
+
+size_t json_unescape_utf8(const char *s, size_t n, char *o, size_t *used)
+{
+	uint32_t cp = json_unescape(s, n, used);
+
+	if ((cp >= 0xd800 && cp < 0xe000) || cp == 0)
+		cp = 0xfffd;
+	return utf8_encode(o, cp);
 }

@@ -29,6 +29,20 @@ int hex_digit(char c);
 /* The 16-bit value of the four hex digits at s (n bytes available: "\uXXXX" escapes), or -1. */
 long hex4(const char *s, size_t n);
 
+/*
+ * The JSON escape at s[0] == '\\' (n bytes available): its code point, and the bytes it takes
+ * in *used. A surrogate pair is one code point; a lone surrogate comes back as itself. An escape
+ * cut short or with bad hex digits gives the backslash, *used covering it and the next byte.
+ */
+uint32_t json_unescape(const char *s, size_t n, size_t *used);
+
+/*
+ * The same escape as UTF-8 in o[0..4), for text that becomes a C string: a lone surrogate (no
+ * UTF-8 form) and \u0000 (it would cut the string short) are U+FFFD. Returns its length, never
+ * more than *used: unescaping never grows a string.
+ */
+size_t json_unescape_utf8(const char *s, size_t n, char *o, size_t *used);
+
 /* Encode code point cp (at most U+10FFFF, not a surrogate) into o[0..4); returns its length. */
 size_t utf8_encode(char *o, uint32_t cp);
 

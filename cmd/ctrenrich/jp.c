@@ -191,59 +191,14 @@ static size_t unescape(const char *s, size_t n, char *o)
 	size_t k = 0;
 
 	while (s < end) {
-		unsigned long cp;
-		long h;
+		size_t used;
 
 		if (*s != '\\') {
 			o[k++] = *s++;
 			continue;
 		}
-		s++;
-		if (s >= end)
-			break;
-		switch (*s++) {
-		case 'b':
-			o[k++] = '\b';
-			continue;
-		case 'f':
-			o[k++] = '\f';
-			continue;
-		case 'n':
-			o[k++] = '\n';
-			continue;
-		case 'r':
-			o[k++] = '\r';
-			continue;
-		case 't':
-			o[k++] = '\t';
-			continue;
-		case 'u':
-			break;
-		default:
-			o[k++] = s[-1];
-			continue; /* '"', '\\', '/' */
-		}
-		h = hex4(s, (size_t)(end - s));
-		if (h < 0)
-			continue;
-		s += 4;
-		cp = (unsigned long)h;
-		if (cp >= 0xd800 && cp < 0xdc00) {
-			long lo = (end - s >= 6 && s[0] == '\\' && s[1] == 'u')
-				      ? hex4(s + 2, (size_t)(end - s - 2))
-				      : -1;
-
-			if (lo >= 0xdc00 && lo < 0xe000) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + ((unsigned long)lo - 0xdc00);
-				s += 6;
-			} else {
-				cp = 0xfffd;
-			}
-		} else if ((cp >= 0xdc00 && cp < 0xe000) || cp == 0) {
-			cp = 0xfffd;
-		}
-		/* "\uXXXX" is 6 bytes and at most 3 come out; a pair is 12 bytes for 4. */
-		k += utf8_encode(o + k, (uint32_t)cp);
+		k += json_unescape_utf8(s, (size_t)(end - s), o + k, &used);
+		s += used;
 	}
 	return k;
 }

@@ -314,45 +314,6 @@ static bool plain(unsigned char b)
 	return b >= 0x20 && b < 0x7f && b != '\\';
 }
 
-/*
- * A JSON escape at s[0] == '\\': its code point, and the bytes it takes in *used. A surrogate
- * pair becomes one code point; a lone surrogate stays itself (and is shown escaped).
- */
-static uint32_t json_unescape(const char *s, size_t n, size_t *used)
-{
-	long cp, lo;
-
-	*used = 2;
-	if (n < 2)
-		return '\\';
-	switch (s[1]) {
-	case 'b':
-		return '\b';
-	case 'f':
-		return '\f';
-	case 'n':
-		return '\n';
-	case 'r':
-		return '\r';
-	case 't':
-		return '\t';
-	case 'u':
-		break;
-	default:
-		return (unsigned char)s[1]; /* '"', '\\', '/' */
-	}
-	cp = hex4(s + 2, n - 2);
-	if (cp < 0)
-		return '\\';
-	*used = 6;
-	if (cp >= 0xd800 && cp < 0xdc00 && n >= 12 && s[6] == '\\' && s[7] == 'u' &&
-	    (lo = hex4(s + 8, n - 8)) >= 0xdc00 && lo < 0xe000) {
-		*used = 12;
-		return 0x10000 + (uint32_t)((cp - 0xd800) << 10) + (uint32_t)(lo - 0xdc00);
-	}
-	return (uint32_t)cp;
-}
-
 static void cell_walk(struct cell *c, const char *s, size_t n, bool json)
 {
 	size_t i = 0;
@@ -438,23 +399,12 @@ static void safe_json_walk(struct buf *o, const char *s, size_t n, bool line)
 			break;
 		b = (unsigned char)s[i];
 		if (b == '\\') {
-			long cp = n - i >= 6 && s[i + 1] == 'u' ? hex4(s + i + 2, n - i - 2) : -1;
+			uint32_t cp = json_unescape(s + i, n - i, &k);
 
-			k = 2;
-			if (cp >= 0xd800 && cp < 0xe000) {
-				json_unescape(s + i, n - i, &k);
-				if (k != 12) {
-					buf_put(o, "\\ufffd",
-						6); /* a lone surrogate: no character */
-					i += 6;
-					continue;
-				}
-			} else if (cp >= 0) {
-				k = 6;
-			}
-			if (k > n - i)
-				k = n - i;
-			buf_put(o, s + i, k);
+			if (cp >= 0xd800 && cp < 0xe000) /* a lone surrogate: no character */
+				buf_put(o, "\\ufffd", 6);
+			else
+				buf_put(o, s + i, k);
 			i += k;
 		} else if (b < 0x20) {
 			if (line)

@@ -227,6 +227,19 @@ static void test_utf8(void)
 	CHECK(utf8_valid_len("\xc3", 1) == 0);
 	CHECK(utf8_decode("\xe2\x80\xae", 3) == 0x202e);
 	CHECK(utf8_valid_len("\xf0\x9f\x98\x80", 4) == 4);
+	size_t used;
+	char u8[4];
+
+	CHECK(json_unescape("\\n", 2, &used) == '\n' && used == 2);
+	CHECK(json_unescape("\\/", 2, &used) == '/' && used == 2);
+	CHECK(json_unescape("\\u00e9x", 7, &used) == 0xe9 && used == 6);
+	CHECK(json_unescape("\\ud83d\\ude00", 12, &used) == 0x1f600 && used == 12);
+	CHECK(json_unescape("\\ud83d\\u0041", 12, &used) == 0xd83d && used == 6);
+	CHECK(json_unescape("\\u12", 4, &used) == '\\' && used == 2);
+	CHECK(json_unescape("\\", 1, &used) == '\\' && used == 1);
+	CHECK(json_unescape_utf8("\\ud83d\\ude00", 12, u8, &used) == 4 && !memcmp(u8, "\xf0\x9f\x98\x80", 4));
+	CHECK(json_unescape_utf8("\\udc00", 6, u8, &used) == 3 && !memcmp(u8, "\xef\xbf\xbd", 3));
+	CHECK(json_unescape_utf8("\\u0000", 6, u8, &used) == 3 && !memcmp(u8, "\xef\xbf\xbd", 3));
 	CHECK(hex4("00e9", 4) == 0xe9 && hex4("FFfe", 4) == 0xfffe && hex4("12g4", 4) == -1 &&
 	      hex4("123", 3) == -1);
 	/* ascii_run stops at the first byte below 0x20, from 0x80 up, or a stop byte, at every
