@@ -185,7 +185,7 @@ static void parse_args(int argc, char **argv)
 		case OPT_VERSION:
 			cli_version();
 		default:
-			cli_usage_error("unknown option");
+			cli_try_help();
 		}
 	}
 	if (optind < argc)

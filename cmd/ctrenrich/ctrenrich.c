@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 		case OPT_VERSION:
 			cli_version();
 		default:
-			cli_usage_error("invalid option");
+			cli_try_help();
 		}
 	}
 
