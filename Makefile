@@ -157,7 +157,7 @@ uninstall:
 # The container image: a staged install (programs and ctrwatch, no man pages) plus what they
 # need at run time, found from them by scripts/image. IMAGE_TOOLS: the commands scripts/ctrwatch
 # runs besides bash's builtins (its interpreter, bash, comes from its #! line).
-IMAGE_TOOLS := mktemp mkfifo rm id sleep
+IMAGE_TOOLS := cat mktemp mkfifo rm id sleep
 IMAGE := $(BUILD)/ctrwatch-$(VERSION).oci.tar
 image: all
 	$(msg) IMAGE $(IMAGE)
