@@ -169,6 +169,15 @@ image: all
 	$(Q)if timeout 10 docker info >/dev/null 2>&1; then docker load -i $(IMAGE); \
 	else echo "make image: no Docker answers; load $(IMAGE) with docker load, podman load or ctr images import"; fi
 
+# The Debian package: a staged install under /usr, then scripts/deb (the unit, Depends found by
+# dpkg-shlibdeps, control files; needs dpkg-dev).
+DEB = $(BUILD)/ctrwatch_$(VERSION)_$(shell dpkg --print-architecture).deb
+deb: all
+	$(msg) DEB $(DEB)
+	$(Q)rm -rf $(BUILD)/deb
+	$(Q)$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(BUILD)/deb prefix=/usr >/dev/null
+	$(Q)scripts/deb $(BUILD)/deb $(VERSION) $(DEB) >/dev/null
+
 clean:
 	rm -rf build
 
