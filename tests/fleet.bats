@@ -47,8 +47,8 @@ cri() { "$ROOT/scripts/rt" cri "$DIR" "$@"; }
 
 # wait_for CMD PATTERN [SECONDS]: until CMD's output has a line matching the extended regex.
 wait_for() {
-	local i
-	for ((i = 0; i < ${3:-30} * 10; i++)); do
+	local end=$((SECONDS + ${3:-30}))
+	while [ "$SECONDS" -lt "$end" ]; do
 		eval "$1" 2>/dev/null | grep -Eq -- "$2" && return 0
 		sleep 0.1
 	done
@@ -70,7 +70,7 @@ readme_cmd() {
 }
 
 # host_run DIR: a stand-in for the host's /run holding this file's runtime sockets where they
-# usually are (hard links: same inode, same daemon).
+# usually are (hard links: same inode, same daemon; DIR on the same file system as $DIR).
 host_run() {
 	mkdir -p "$1/podman" "$1/containerd"
 	ln "$DIR/docker.sock" "$1/docker.sock"
@@ -194,13 +194,13 @@ PY
 # this file's sockets, run by RUN...; then a container started next to it must show up enriched
 # in its log, and `stop -t 15` must end it with status 0 in time.
 single_host() {
-	local engine=$1 cmd id t0 took
+	local engine=$1 cmd id r t0 took
 	shift
 	cmd=$(readme_cmd "$engine")
 	[[ $cmd == *" -v /run:/run:ro "* ]] || fail "the README's $engine command does not mount /run: $cmd"
 	[[ $cmd == *" ctrwatch:$VERSION"* ]] || fail "the README's $engine command does not run ctrwatch:$VERSION: $cmd"
-	host_run "$T/run"
-	cmd=${cmd/ -v \/run:\/run:ro / -v $T/run:/run:ro }
+	host_run "$DIR/run-$engine"
+	cmd=${cmd/ -v \/run:\/run:ro / -v $DIR/run-$engine:/run:ro }
 	# shellcheck disable=SC2086 # the README's words
 	set -- "$@" ${cmd#*"$engine" }
 	"$@" >/dev/null
