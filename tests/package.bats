@@ -38,7 +38,7 @@ teardown() {
 # wait_for FILE PATTERN [SECONDS]: until a line of FILE matches the extended regex PATTERN.
 wait_for() {
 	local i
-	for ((i = 0; i < ${3:-20} * 10; i++)); do
+	for ((i = 0; i < ${3:-30} * 10; i++)); do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -67,7 +67,7 @@ container_cgroup() {
 	done
 	! grep -q '/usr/local' "$T/files"
 	# every library a program links directly comes from a package Depends names
-	local dep lib pkg depends
+	local lib pkg depends
 	depends=$(dpkg-deb -f "$DEB" Depends)
 	for lib in $(for p in "$ROOT"/build/bin/*; do objdump -p "$p" | awk '$1 == "NEEDED" {print $2}'; done | sort -u); do
 		pkg=$(dpkg-query -S "*/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/$lib" | sed -n "1s/:.*//p")
