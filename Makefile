@@ -4,6 +4,9 @@
 #   make test            install missing packages, build, run every suite (plain and sanitized)
 #   make run             install missing packages, build, and start ctrwatch on this host
 #   make install         programs, scripts and man pages under $(DESTDIR)$(prefix)
+#   make image           the ctrwatch container image: build/ctrwatch-$(VERSION).oci.tar, and into
+#                        the local Docker when one answers (tag ctrwatch:$(VERSION))
+#   make deb             a Debian package: build/ctrwatch_$(VERSION)_<arch>.deb
 #   make bench           print benchmark figures with their baselines (root, a few minutes)
 #   make fuzz            run every libFuzzer target for FUZZ_SECONDS (default 30) each
 #   make SAN=1           an AddressSanitizer + UndefinedBehaviorSanitizer build in build/san/
@@ -56,7 +59,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all clean test unit install uninstall run bench
+.PHONY: all clean test unit install uninstall run bench image deb
 
 all: $(BINS)
 
@@ -150,6 +153,30 @@ uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(bindir)/$$p $(DESTDIR)$(sbindir)/$$p; done
 	rm -f $(DESTDIR)$(sbindir)/ctrwatch
 	for m in man/*.[178]; do rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$${m##*/}; done
+
+# The container image: a staged install (programs and ctrwatch, no man pages) plus what they
+# need at run time, found from them by scripts/image. IMAGE_TOOLS: the commands scripts/ctrwatch
+# runs besides bash's builtins (its interpreter, bash, comes from its #! line).
+IMAGE_TOOLS := cat mktemp mkfifo rm id sleep
+IMAGE := $(BUILD)/ctrwatch-$(VERSION).oci.tar
+image: all
+	$(msg) IMAGE $(IMAGE)
+	$(Q)rm -rf $(BUILD)/image
+	$(Q)$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(BUILD)/image prefix=/usr/local >/dev/null
+	$(Q)rm -rf $(BUILD)/image/usr/local/share
+	$(Q)scripts/image $(IMAGE).tmp ctrwatch:$(VERSION) $(BUILD)/image $(IMAGE_TOOLS)
+	$(Q)mv $(IMAGE).tmp $(IMAGE)
+	$(Q)if timeout 10 docker info >/dev/null 2>&1; then docker load -i $(IMAGE); \
+	else echo "make image: no Docker answers; load $(IMAGE) with docker load, podman load or ctr images import"; fi
+
+# The Debian package: a staged install under /usr, then scripts/deb (the unit, Depends found by
+# dpkg-shlibdeps, control files; needs dpkg-dev).
+DEB = $(BUILD)/ctrwatch_$(VERSION)_$(shell dpkg --print-architecture).deb
+deb: all
+	$(msg) DEB $(DEB)
+	$(Q)rm -rf $(BUILD)/deb
+	$(Q)$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(BUILD)/deb prefix=/usr >/dev/null
+	$(Q)scripts/deb $(BUILD)/deb $(VERSION) $(DEB) >/dev/null
 
 clean:
 	rm -rf build
