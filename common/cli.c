@@ -1,5 +1,7 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,27 @@
 #include "cli.h"
 #include "log.h"
 #include "out.h"
+
+void cli_check_std_fds(void)
+{
+	static const char *const name[] = {"standard input", "standard output", "standard error"};
+	bool closed[3], any = false;
+
+	for (int fd = 0; fd < 3; fd++) {
+		closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+		any |= closed[fd];
+	}
+	if (!any)
+		return;
+	/* open() takes the lowest free number: lowest first, each hole is filled in turn. */
+	for (int fd = 0; fd < 3; fd++)
+		if (closed[fd] && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			exit(EXIT_FAIL); /* no /dev/null: nowhere sane to say it */
+	for (int fd = 0; fd < 3; fd++)
+		if (closed[fd])
+			warn("%s is closed", name[fd]);
+	exit(EXIT_FAIL);
+}
 
 void cli_version(void)
 {
@@ -24,11 +47,10 @@ void cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vwarn(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog_name);
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog_name);
 	exit(EXIT_USAGE);
 }
 

@@ -9,6 +9,15 @@
 /* Long-only option values start here, clear of every short option character. */
 #define CLI_OPT_BASE 0x100
 
+/*
+ * Check the standard descriptors; called first thing in main(), once prog_name is set. A
+ * closed 0, 1 or 2 is an error: each is reopened on /dev/null first, so that nothing opened
+ * later (a file operand, a library's socket) takes its number and gets records written into it
+ * or is read as input, then "prog: standard output is closed" goes to stderr and the program
+ * exits with status 1.
+ */
+void cli_check_std_fds(void);
+
 /* Print "prog (ctrwatch) VERSION" on stdout and exit 0. */
 void cli_version(void) __attribute__((noreturn));
 

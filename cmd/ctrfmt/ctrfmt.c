@@ -97,6 +97,7 @@ int main(int argc, char **argv)
 
 	/* 1. Options. */
 	prog_name = "ctrfmt";
+	cli_check_std_fds();
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:wc:h", options, NULL)) != -1) {
 		switch (c) {
