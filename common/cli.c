@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -58,6 +59,24 @@ void cli_try_help(void)
 {
 	fprintf(stderr, "Try '%s --help' for more information.\n", prog_name);
 	exit(EXIT_USAGE);
+}
+
+void cli_option_error(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	/* The last element getopt finished, unless a short option (optopt) inside a cluster it
+	 * has not finished is at fault: "--all -xa". */
+	bool is_long = !strncmp(arg, "--", 2) && (c == ':' || !optopt || strchr(arg, '='));
+	size_t n = is_long ? strcspn(arg, "=") : 1; /* a long option's name, without its value */
+	char opt = (char)optopt; /* a short one: in a cluster such as -ax, the one at fault */
+	char q[128];
+
+	log_quote(q, sizeof(q), is_long ? arg : &opt, n);
+	if (c == ':')
+		cli_usage_error("option '%s%s' needs a value", is_long ? "" : "-", q);
+	if (is_long && optopt)
+		cli_usage_error("option '%s' takes no value", q); /* --all=1 */
+	cli_usage_error("unknown option '%s%s'", is_long ? "" : "-", q);
 }
 
 unsigned long long cli_number(const char *opt, const char *arg, unsigned long long min,

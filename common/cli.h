@@ -30,6 +30,14 @@ void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), 
  */
 void cli_try_help(void) __attribute__((noreturn));
 
+/*
+ * For a program that sets opterr = 0 and starts its optstring with ':' (so getopt stays quiet
+ * and a missing value is ':'): report what getopt_long found wrong, given what it returned, as
+ * "unknown option '-x'" or "option '--name' needs a value", quoted, and exit 2 as
+ * cli_usage_error does. getopt's own message would echo the argument raw.
+ */
+void cli_option_error(int c, char **argv) __attribute__((noreturn));
+
 /* Print the usage text on stdout and exit 0. */
 void cli_help(const char *text) __attribute__((noreturn));
 

@@ -86,8 +86,8 @@ static void vsay(const char *fmt, va_list ap, bool with_errno)
 		n = 0;
 	put_shown(line, sizeof(line), &o, prog_name, strlen(prog_name), false);
 	put_shown(line, sizeof(line), &o, ": ", 2, false);
-	put_shown(line, sizeof(line), &o, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
-		  false);
+	put_shown(line, sizeof(line), &o, msg,
+		  (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1, false);
 	if (with_errno) {
 		const char *e = strerror(saved);
 

@@ -132,3 +132,22 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 	refute_raw_unsafe "$TMP/err"
 	[[ "$stderr" == *"forgetting live container 'c1\\x1b]0;x\\x07\\u202e'"* ]] || fail "$stderr"
 }
+
+@test "a bad option is named escaped, not echoed raw by getopt" {
+	for p in ctrdetect ctrfmt; do
+		run --separate-stderr "$p" $'--\e]0;x\a' </dev/null
+		assert_failure 2
+		printf '%s\n' "$stderr" >"$TMP/err"
+		refute_raw_unsafe "$TMP/err"
+		assert_equal "$stderr" "$p: unknown option '--\\x1b]0;x\\x07'"$'\n'"Try '$p --help' for more information."
+		run --separate-stderr "$p" $'-\e' </dev/null
+		assert_failure 2
+		[[ "$stderr" == "$p: unknown option '-\\x1b'"* ]] || fail "$p: $stderr"
+	done
+	run --separate-stderr ctrdetect --all=1 </dev/null
+	assert_failure 2
+	[[ "$stderr" == "ctrdetect: option '--all' takes no value"* ]]
+	run --separate-stderr ctrdetect -n </dev/null
+	assert_failure 2
+	[[ "$stderr" == "ctrdetect: option '-n' needs a value"* ]]
+}

@@ -244,7 +244,8 @@ int main(int argc, char **argv)
 	prog_name = "ctrdetect";
 	cli_check_std_fds();
 	out_init();
-	while ((opt = getopt_long(argc, argv, "an:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":an:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			d.all = true;
@@ -260,7 +261,7 @@ int main(int argc, char **argv)
 		case OPT_VERSION:
 			cli_version();
 		default:
-			cli_try_help();
+			cli_option_error(opt, argv);
 		}
 	}
 

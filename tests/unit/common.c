@@ -397,25 +397,47 @@ static void test_quote(void)
 	CHECK(!utf8_unsafe(0x202f) && !utf8_unsafe(0x1f600) && !utf8_unsafe(0x10ffff));
 }
 
+/* What is written on fd (1 or 2, through stream) goes to a temporary file until end_capture. */
+struct capture {
+	FILE *stream, *file;
+	int fd, saved;
+};
+
+static void begin_capture(struct capture *c, FILE *stream, int fd)
+{
+	c->stream = stream;
+	c->fd = fd;
+	c->file = tmpfile();
+	c->saved = dup(fd);
+	CHECK(c->file && c->saved >= 0);
+	fflush(stream);
+	dup2(fileno(c->file), fd);
+}
+
+/* Put fd back; the file holding what was written, at its start. */
+static FILE *end_capture(struct capture *c)
+{
+	fflush(c->stream);
+	dup2(c->saved, c->fd);
+	close(c->saved);
+	rewind(c->file);
+	return c->file;
+}
+
 /* warn() makes the whole message safe, even text a caller forgot to quote. */
 static void test_warn(void)
 {
 	char got[256] = "";
-	FILE *f = tmpfile();
-	int saved = dup(2);
+	struct capture c;
+	FILE *f;
 	size_t n;
 
-	CHECK(f && saved >= 0);
-	fflush(stderr);
-	dup2(fileno(f), 2);
+	begin_capture(&c, stderr, 2);
 	prog_name = "unit";
 	warn("id %s: gone", "ab\x1b]0;x\x07\xc2\x9b\xe2\x80\xae\\z");
 	errno = ENOENT;
 	warn("cannot open '%s':", "f\x1b");
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
+	f = end_capture(&c);
 	n = fread(got, 1, sizeof(got) - 1, f);
 	got[n] = '\0';
 	fclose(f);
@@ -444,20 +466,16 @@ static void test_out_record(void)
 {
 	const size_t frame = strlen("{\"s\":\"\"}");
 	struct fill fits = {LINE_MAX_RECORD - frame}, over = {LINE_MAX_RECORD - frame + 1};
-	FILE *f = tmpfile();
-	int saved = dup(1);
+	struct capture c;
+	FILE *f;
 	long size;
 
-	CHECK(f && saved >= 0);
-	fflush(stdout);
-	dup2(fileno(f), 1);
+	begin_capture(&c, stdout, 1);
 	CHECK(out_record(0, write_fill, &fits) == 0);
 	CHECK(out_record(0, write_fill, &over) == -1);
 	CHECK(out_record(LINE_MAX_RECORD + 1, write_fill, &over) == -1); /* a bound past it */
 	CHECK(out_record(100, write_fill, &(struct fill){3}) == 0);      /* straight out */
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
+	f = end_capture(&c);
 	fseek(f, 0, SEEK_END);
 	size = ftell(f);
 	fclose(f);
