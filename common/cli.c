@@ -1,5 +1,8 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +10,27 @@
 #include "cli.h"
 #include "log.h"
 #include "out.h"
+
+void cli_check_std_fds(void)
+{
+	static const char *const name[] = {"standard input", "standard output", "standard error"};
+	bool closed[3], any = false;
+
+	for (int fd = 0; fd < 3; fd++) {
+		closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+		any |= closed[fd];
+	}
+	if (!any)
+		return;
+	/* open() takes the lowest free number: lowest first, each hole is filled in turn. */
+	for (int fd = 0; fd < 3; fd++)
+		if (closed[fd] && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			exit(EXIT_FAIL); /* no /dev/null: nowhere sane to say it */
+	for (int fd = 0; fd < 3; fd++)
+		if (closed[fd])
+			warn("%s is closed", name[fd]);
+	exit(EXIT_FAIL);
+}
 
 void cli_version(void)
 {
@@ -24,11 +48,10 @@ void cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vwarn(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog_name);
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog_name);
 	exit(EXIT_USAGE);
 }
 
@@ -36,6 +59,24 @@ void cli_try_help(void)
 {
 	fprintf(stderr, "Try '%s --help' for more information.\n", prog_name);
 	exit(EXIT_USAGE);
+}
+
+void cli_option_error(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	/* The last element getopt finished, unless a short option (optopt) inside a cluster it
+	 * has not finished is at fault: "--all -xa". */
+	bool is_long = !strncmp(arg, "--", 2) && (c == ':' || !optopt || strchr(arg, '='));
+	size_t n = is_long ? strcspn(arg, "=") : 1; /* a long option's name, without its value */
+	char opt = (char)optopt; /* a short one: in a cluster such as -ax, the one at fault */
+	char q[128];
+
+	log_quote(q, sizeof(q), is_long ? arg : &opt, n);
+	if (c == ':')
+		cli_usage_error("option '%s%s' needs a value", is_long ? "" : "-", q);
+	if (is_long && optopt)
+		cli_usage_error("option '%s' takes no value", q); /* --all=1 */
+	cli_usage_error("unknown option '%s%s'", is_long ? "" : "-", q);
 }
 
 unsigned long long cli_number(const char *opt, const char *arg, unsigned long long min,

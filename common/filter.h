@@ -12,7 +12,7 @@
 
 struct filter {
 	bool strict;     /* the first bad line ends the run with status 65 */
-	size_t max_line; /* 0: LINE_MAX_DEFAULT */
+	size_t max_line; /* 0: LINE_MAX_RECORD */
 	/*
 	 * Called for each well-formed record. Return 0, or -1 with *err set when the stage cannot
 	 * use this record (a missing or mistyped field it needs): it is then reported as bad input.

@@ -29,7 +29,7 @@ struct line_reader *line_reader__new(int fd, size_t max_line)
 	if (!lr)
 		return NULL;
 	lr->fd = fd;
-	lr->max_line = max_line ? max_line : LINE_MAX_DEFAULT;
+	lr->max_line = max_line ? max_line : LINE_MAX_RECORD;
 	lr->cap = lr->max_line + READ_CHUNK + 1;
 	lr->buf = malloc(lr->cap);
 	if (!lr->buf) {
@@ -131,6 +131,25 @@ ssize_t line_reader__fill(struct line_reader *lr)
 	return n;
 }
 
+/*
+ * Wait until fd can be read: an input someone made non-blocking (O_NONBLOCK belongs to the
+ * open file, so a shell or a previous reader can set it on our stdin) is still input.
+ */
+static int wait_readable(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	int n;
+
+	do
+		n = poll(&pfd, 1, -1);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && (pfd.revents & POLLNVAL)) {
+		errno = EBADF;
+		return -1;
+	}
+	return n < 0 ? -1 : 0;
+}
+
 int line_reader__next(struct line_reader *lr, struct line *l)
 {
 	for (;;) {
@@ -144,7 +163,9 @@ int line_reader__next(struct line_reader *lr, struct line *l)
 			if (poll(&pfd, 1, 0) == 0)
 				lr->idle(lr->idle_ctx);
 		}
-		if (line_reader__fill(lr) < 0)
+		if (line_reader__fill(lr) >= 0)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || wait_readable(lr->fd) < 0)
 			return -1;
 	}
 }

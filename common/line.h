@@ -9,8 +9,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Default longest accepted line: far above any real record, small enough to bound memory. */
-#define LINE_MAX_DEFAULT (256 * 1024)
+/*
+ * The one line limit of the record contract (DESIGN.md, ctr-records(7)): every stage reads
+ * lines of up to this many bytes, '\n' not counted, and never writes a longer one
+ * (out_record). Far above any real record, small enough to bound memory.
+ */
+#define LINE_MAX_RECORD (256 * 1024)
 
 struct line {
 	char *s;          /* the line without its '\n', NUL-terminated (it may hold NULs too) */
@@ -21,7 +25,10 @@ struct line {
 
 struct line_reader;
 
-/* A reader of fd for lines of at most max_line bytes. NULL with errno set on failure. */
+/*
+ * A reader of fd for lines of at most max_line bytes (0: LINE_MAX_RECORD). NULL with errno set
+ * on failure.
+ */
 struct line_reader *line_reader__new(int fd, size_t max_line);
 void line_reader__free(struct line_reader *lr);
 
@@ -41,7 +48,10 @@ ssize_t line_reader__fill(struct line_reader *lr);
 /* True once read(2) returned 0. */
 bool line_reader__eof(const struct line_reader *lr);
 
-/* The next line, reading as needed: 1 got one, 0 end of input, -1 read error (errno). */
+/*
+ * The next line, reading as needed: 1 got one, 0 end of input, -1 read error (errno). A
+ * non-blocking fd is waited on (poll) when it has nothing ready, never taken for an error.
+ */
 int line_reader__next(struct line_reader *lr, struct line *l);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "line.h"
 #include "log.h"
 #include "out.h"
 
@@ -35,4 +36,31 @@ int out_close(int status)
 	if (fclose(stdout) == EOF)
 		out_failed();
 	return status;
+}
+
+int out_record(size_t bound, void (*fn)(struct jsonw *w, void *ctx), void *ctx)
+{
+	struct jsonw w;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int ok;
+
+	if (bound && bound <= LINE_MAX_RECORD) {
+		jsonw_init(&w, stdout);
+		fn(&w, ctx);
+		return 0;
+	}
+	mem = open_memstream(&buf, &len);
+	if (!mem)
+		die("out of memory");
+	jsonw_init(&w, mem);
+	fn(&w, ctx);
+	if (fclose(mem) == EOF)
+		die("out of memory");
+	ok = len && len - 1 <= LINE_MAX_RECORD; /* '\n' not counted */
+	if (ok)
+		fwrite_unlocked(buf, 1, len, stdout);
+	free(buf);
+	return ok ? 0 : -1;
 }

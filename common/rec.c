@@ -16,6 +16,7 @@
 struct rec_tok {
 	uint32_t start, end; /* a string's text without its quotes */
 	bool string;
+	bool esc; /* a key with escapes: its decoded text is at r->kbuf + start, NUL-terminated */
 };
 
 /* Member i's key and value. */
@@ -30,6 +31,7 @@ void rec_init(struct rec *r)
 void rec_free(struct rec *r)
 {
 	free(r->tok);
+	free(r->kbuf);
 	rec_init(r);
 }
 
@@ -57,8 +59,11 @@ static const char *skip_digits(const char *p, const char *end)
 	return p;
 }
 
-/* p is just past an opening quote: the closing quote, or NULL with *err. */
-static const char *scan_string(const char *p, const char *end, const char **err)
+/*
+ * p is just past an opening quote: the closing quote, or NULL with *err. *esc is set when the
+ * string holds an escape.
+ */
+static const char *scan_string(const char *p, const char *end, const char **err, bool *esc)
 {
 	for (;;) {
 		unsigned char c;
@@ -72,6 +77,7 @@ static const char *scan_string(const char *p, const char *end, const char **err)
 		if (c == '"')
 			return p;
 		if (c == '\\') {
+			*esc = true;
 			if (end - p < 2) {
 				*err = "truncated JSON";
 				return NULL;
@@ -176,6 +182,48 @@ static void set_tok(struct rec_tok *t, const char *line, const char *b, const ch
 	t->start = (uint32_t)(b - line);
 	t->end = (uint32_t)(e - line);
 	t->string = str;
+	t->esc = false;
+}
+
+/*
+ * Decode key k (it holds escapes) into r->kbuf at its own offset: unescaping never grows text,
+ * so every key fits in place. kbuf grows once, to the longest line with such a key.
+ */
+static int decode_key(struct rec *r, struct rec_tok *k)
+{
+	const char *s = r->line + k->start, *end = r->line + k->end;
+	char *o;
+
+	if (r->kcap < r->len + 1) {
+		char *b = realloc(r->kbuf, r->len + 1);
+
+		if (!b)
+			return -1;
+		r->kbuf = b;
+		r->kcap = r->len + 1;
+	}
+	o = r->kbuf + k->start;
+	while (s < end) {
+		size_t used = 1;
+
+		if (*s == '\\') {
+			o += json_unescape_utf8(s, (size_t)(end - s), o, &used);
+		} else {
+			*o++ = *s;
+		}
+		s += used;
+	}
+	*o = '\0';
+	k->esc = true;
+	return 0;
+}
+
+/* Key k equals key[0, n), once decoded. */
+static bool key_eq(const struct rec *r, const struct rec_tok *k, const char *key, size_t n)
+{
+	if (k->esc)
+		return !strcmp(r->kbuf + k->start, key);
+	return (size_t)(k->end - k->start) == n && !memcmp(r->line + k->start, key, n);
 }
 
 /* A line that is not an object: a lone value is "not a JSON object", anything else invalid. */
@@ -185,8 +233,10 @@ static const char *not_object(const char *p, const char *end)
 
 	if (*p == '[')
 		return "not a JSON object";
+	bool esc;
+
 	if (*p == '"')
-		q = scan_string(p + 1, end, &e);
+		q = scan_string(p + 1, end, &e, &esc);
 	else
 		q = scan_primitive(p, end);
 	return q && skip_ws(q + (*p == '"'), end) == end ? "not a JSON object" : "invalid JSON";
@@ -201,13 +251,15 @@ static int scan_members(struct rec *r, const char *line, const char *p, const ch
 		return (int)(skip_ws(p + 1, end) - line);
 	for (;;) {
 		const char *kb, *ke, *vb, *ve;
+		bool esc;
 
 		if (p == end)
 			goto truncated;
 		if (*p != '"')
 			goto invalid;
 		kb = p + 1;
-		ke = scan_string(kb, end, err);
+		esc = false;
+		ke = scan_string(kb, end, err, &esc);
 		if (!ke)
 			return -1;
 		p = skip_ws(ke + 1, end);
@@ -223,9 +275,15 @@ static int scan_members(struct rec *r, const char *line, const char *p, const ch
 			return -1;
 		}
 		set_tok(KEY(r, r->nfields), line, kb, ke, true);
+		if (esc && decode_key(r, KEY(r, r->nfields)) < 0) {
+			*err = "out of memory";
+			return -1;
+		}
 		if (*p == '"') {
+			bool vesc;
+
 			vb = p + 1;
-			ve = scan_string(vb, end, err);
+			ve = scan_string(vb, end, err, &vesc);
 			if (!ve)
 				return -1;
 			set_tok(VAL(r, r->nfields), line, vb, ve, true);
@@ -325,10 +383,7 @@ int rec_parse(struct rec *r, const char *line, size_t len, const char **err)
 
 bool rec_key_is(const struct rec *r, int i, const char *key)
 {
-	const struct rec_tok *k = KEY(r, i);
-	size_t n = (size_t)(k->end - k->start);
-
-	return strlen(key) == n && !memcmp(r->line + k->start, key, n);
+	return key_eq(r, KEY(r, i), key, strlen(key));
 }
 
 const char *rec_key(const struct rec *r, int i, size_t *len)
@@ -339,16 +394,23 @@ const char *rec_key(const struct rec *r, int i, size_t *len)
 	return r->line + k->start;
 }
 
+const char *rec_key_text(const struct rec *r, int i, size_t *len)
+{
+	const struct rec_tok *k = KEY(r, i);
+
+	if (!k->esc)
+		return rec_key(r, i, len);
+	*len = strlen(r->kbuf + k->start);
+	return r->kbuf + k->start;
+}
+
 int rec_find(const struct rec *r, const char *key)
 {
 	size_t n = strlen(key);
 
-	for (unsigned i = 0; i < r->nfields; i++) {
-		const struct rec_tok *k = KEY(r, i);
-
-		if ((size_t)(k->end - k->start) == n && !memcmp(r->line + k->start, key, n))
+	for (unsigned i = 0; i < r->nfields; i++)
+		if (key_eq(r, KEY(r, i), key, n))
 			return (int)i;
-	}
 	return -1;
 }
 

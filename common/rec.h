@@ -4,6 +4,9 @@
  * rec_parse() checks the line strictly and notes where each key and value lies in it; nothing is
  * copied or allocated per record (the token array is grown once and reused). Values are then
  * reached by key and read with typed getters; members can be copied verbatim for pass-through.
+ *
+ * Keys are matched as JSON means them, after decoding: "ev\u0065nt" is "event". A key without
+ * a backslash (every key a stage writes) is compared as it stands, at no extra cost.
  */
 #ifndef CTRWATCH_REC_H
 #define CTRWATCH_REC_H
@@ -31,6 +34,8 @@ struct rec {
 	unsigned nfields;
 	int event; /* value index of "event" */
 	int ts;    /* value index of "ts" */
+	char *kbuf; /* keys with escapes, decoded (grown once, reused) */
+	size_t kcap;
 };
 
 /* An empty record whose token array grows on demand. */
@@ -50,14 +55,20 @@ static inline unsigned rec_nfields(const struct rec *r)
 	return r->nfields;
 }
 
-/* Value index of key (first occurrence), or -1. */
+/* Value index of key (first occurrence, keys decoded), or -1. */
 int rec_find(const struct rec *r, const char *key);
 
-/* True when member i's key equals key. */
+/* True when member i's key, decoded, equals key. */
 bool rec_key_is(const struct rec *r, int i, const char *key);
 
-/* Member i's key as raw text (no quotes, may hold escapes). */
+/* Member i's key as raw JSON text (no quotes, may hold escapes): to copy it into JSON. */
 const char *rec_key(const struct rec *r, int i, size_t *len);
+
+/*
+ * Member i's key decoded (valid UTF-8, \u0000 as U+FFFD, not NUL-terminated): to match it
+ * against names. Valid until the next rec_parse.
+ */
+const char *rec_key_text(const struct rec *r, int i, size_t *len);
 
 enum rec_type rec_type(const struct rec *r, int i);
 
@@ -86,7 +97,10 @@ int rec_bool(const struct rec *r, int i, bool *out);
 long rec_get_str(const struct rec *r, const char *key, char *buf, size_t cap);
 int rec_get_u64(const struct rec *r, const char *key, uint64_t *out);
 
-/* Copy every member whose key is not in skip (NULL-terminated, may be NULL), in order. */
+/*
+ * Copy every member whose key (decoded) is not in skip (NULL-terminated, may be NULL), in
+ * order: a stage that writes a field itself drops every upstream copy of it, however escaped.
+ */
 void rec_copy_fields(const struct rec *r, struct jsonw *w, const char *const *skip);
 
 #endif

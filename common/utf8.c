@@ -83,6 +83,36 @@ size_t utf8_encode(char *o, uint32_t cp)
 	return 4;
 }
 
+bool utf8_unsafe(uint32_t cp)
+{
+	/* Cf, Zl and Zp from U+00A0 up, and the surrogates: from Python's unicodedata 14.0. */
+	static const struct {
+		uint32_t lo, hi;
+	} esc[] = {
+	    {0x000ad, 0x000ad}, {0x00600, 0x00605}, {0x0061c, 0x0061c}, {0x006dd, 0x006dd},
+	    {0x0070f, 0x0070f}, {0x00890, 0x00891}, {0x008e2, 0x008e2}, {0x0180e, 0x0180e},
+	    {0x0200b, 0x0200f}, {0x02028, 0x0202e}, {0x02060, 0x02064}, {0x02066, 0x0206f},
+	    {0x0d800, 0x0dfff}, {0x0feff, 0x0feff}, {0x0fff9, 0x0fffb}, {0x110bd, 0x110bd},
+	    {0x110cd, 0x110cd}, {0x13430, 0x13438}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a},
+	    {0xe0001, 0xe0001}, {0xe0020, 0xe007f},
+	};
+	size_t lo = 0, hi = sizeof(esc) / sizeof(esc[0]);
+
+	if (cp < 0xa0)
+		return cp < 0x20 || cp >= 0x7f;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cp < esc[mid].lo)
+			hi = mid;
+		else if (cp > esc[mid].hi)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
 int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')

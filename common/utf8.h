@@ -2,6 +2,7 @@
 #ifndef CTRWATCH_UTF8_H
 #define CTRWATCH_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,15 @@ uint32_t json_unescape(const char *s, size_t n, size_t *used);
  * more than *used: unescaping never grows a string.
  */
 size_t json_unescape_utf8(const char *s, size_t n, char *o, size_t *used);
+
+/*
+ * True for a code point that must never reach a terminal as it is, on stdout or stderr: a C0
+ * or C1 control or DEL (a terminal acts on them), a Unicode format (Cf), line or paragraph
+ * separator (Zl, Zp): bidi controls such as U+202E reorder the text around them, zero-width and
+ * invisible characters hide text; and a surrogate. The one terminal-safe rule: diagnostics
+ * (log_quote) and terminal output escape exactly these (Unicode 14.0).
+ */
+bool utf8_unsafe(uint32_t cp);
 
 /* Encode code point cp (at most U+10FFFF, not a surrogate) into o[0..4); returns its length. */
 size_t utf8_encode(char *o, uint32_t cp);

@@ -197,6 +197,81 @@ teardown() {
 	assert_output "{\"event\":\"container_create\",\"ts\":1,\"node\":\"n1\",\"path\":\"/docker/$ID\",\"note\":\"a \\\"quoted\\\" \\u001b value\",\"runtime\":\"docker\",\"container_id\":\"$ID\",\"ctime\":1}"
 }
 
+@test "--all converts nothing: a scan record keeps its ctime, in place" {
+	rec cgroup_exists "/docker/$ID" 3 >"$TMP/in"
+	run --separate-stderr ctrdetect --all "$TMP/in"
+	assert_success
+	assert_output "{\"event\":\"cgroup_exists\",\"ts\":100,\"cgroup_id\":7,\"hierarchy_id\":3,\"level\":2,\"path\":\"/docker/$ID\",\"pid\":9,\"comm\":\"runc\",\"ctime\":500,\"runtime\":\"docker\",\"container_id\":\"$ID\",\"container_root\":true}"
+}
+
+@test "a user field named container_root passes through without --all; with --all it is replaced" {
+	echo "{\"event\":\"cgroup_mkdir\",\"ts\":1,\"path\":\"/docker/$ID\",\"container_root\":\"mine\",\"z\":1}" >"$TMP/in"
+	run ctrdetect "$TMP/in"
+	assert_success
+	assert_output "{\"event\":\"container_create\",\"ts\":1,\"path\":\"/docker/$ID\",\"container_root\":\"mine\",\"z\":1,\"runtime\":\"docker\",\"container_id\":\"$ID\",\"ctime\":1}"
+	run ctrdetect --all "$TMP/in"
+	assert_success
+	assert_output "{\"event\":\"cgroup_mkdir\",\"ts\":1,\"path\":\"/docker/$ID\",\"z\":1,\"runtime\":\"docker\",\"container_id\":\"$ID\",\"container_root\":true}"
+}
+
+@test "keys are matched after decoding: an escaped event is read, an escaped runtime is not repeated" {
+	{
+		echo "{\"ev\\u0065nt\":\"cgroup_mkdir\",\"\\u0074s\":1,\"p\\u0061th\":\"/docker/$ID\",\"r\\u0075ntime\":\"stale\",\"n\\u006fde\":\"n1\"}"
+		echo "{\"event\":\"cgroup_exists\",\"ts\":2,\"path\":\"/docker/$ID2\",\"\\u0063time\":7,\"container\\u005fid\":\"x\"}"
+	} >"$TMP/in"
+	run --separate-stderr ctrdetect "$TMP/in"
+	assert_success
+	[ -z "$stderr" ] || fail "$stderr"
+	assert_line --index 0 "{\"event\":\"container_create\",\"\\u0074s\":1,\"p\\u0061th\":\"/docker/$ID\",\"n\\u006fde\":\"n1\",\"runtime\":\"docker\",\"container_id\":\"$ID\",\"ctime\":1}"
+	assert_line --index 1 "{\"event\":\"existing_container\",\"ts\":2,\"path\":\"/docker/$ID2\",\"runtime\":\"docker\",\"container_id\":\"$ID2\",\"ctime\":7}"
+}
+
+# padded EVENT PATH LEN: a record of exactly LEN bytes (without its newline), padded by a "pad" field.
+padded() {
+	local head="{\"event\":\"$1\",\"ts\":1,\"path\":\"$2\",\"pad\":\"" tail='"}'
+	printf '%s' "$head"
+	head -c $(($3 - ${#head} - ${#tail})) /dev/zero | tr '\0' x
+	printf '%s\n' "$tail"
+}
+
+@test "no line ctrdetect writes is longer than the line limit it reads" {
+	local limit=262144
+	{
+		padded cgroup_mkdir "/docker/$ID" $limit               # 1: accepted; would grow past
+		padded cgroup_exists "/docker/$ID2" $((limit - 400))   # 2: no ctime: bad
+		padded cgroup_mkdir "/docker/$ID2" $((limit - 400))    # 3: grows, and fits
+		padded cgroup_mkdir "/docker/$ID" $((limit + 1))        # 4: too long to read
+		padded cgroup_mkdir "/x/lxc.payload.$(head -c 5000 /dev/zero | tr '\0' '\t')" $((limit - 40000)) # 5: an id that grows 6 to 1 when escaped
+	} | sed '5s/\t/\\t/g' >"$TMP/in"
+	run --separate-stderr ctrdetect "$TMP/in"
+	assert_success
+	# Every line within the limit; the record that could not grow passed on as it came.
+	awk -v max=$limit 'length($0) > max { print NR ": " length($0); bad = 1 } END { exit bad }' <<<"$output"
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[0]}" = "$(sed -n 1p "$TMP/in")" ]
+	[ "$(jq -r .event <<<"${lines[1]}")" = container_create ]
+	[ "$(jq -r .container_id <<<"${lines[1]}")" = "$ID2" ]
+	[ "$(jq -r '.container_id | length' <<<"${lines[2]}")" -eq 5000 ]
+	[[ "$stderr" == *"ctrdetect: $TMP/in:1: record would grow past the line limit: passed on unchanged"* ]] || fail "$stderr"
+	[[ "$stderr" == *"$TMP/in:4: line too long"* ]]
+	# What it wrote, it can read again: nothing is too long for the next stage.
+	run --separate-stderr bash -c "ctrdetect '$TMP/in' 2>/dev/null | ctrfmt -f ndjson"
+	assert_success
+	[ -z "$stderr" ] || fail "$stderr"
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "--strict stops after a record that would grow past the line limit" {
+	{
+		padded cgroup_mkdir "/docker/$ID" 262144
+		rec cgroup_mkdir "/docker/$ID2"
+	} >"$TMP/in"
+	run --separate-stderr ctrdetect --strict "$TMP/in"
+	assert_failure 65
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == '{"event":"cgroup_mkdir",'* ]]
+}
+
 @test "escaped paths are unescaped before they are classified" {
 	echo "{\"event\":\"cgroup_mkdir\",\"ts\":1,\"path\":\"\\/docker\\/$ID\"}" >"$TMP/in"
 	run ctrdetect "$TMP/in"

@@ -212,6 +212,13 @@ wait_lines() {
 	assert_output "NODE              POD_UID"
 }
 
+@test "fields are found by their decoded key: an escaped runtime fills its column" {
+	run --separate-stderr bash -c "printf '%s\\n' '{\"ev\\u0065nt\":\"container_create\",\"ts\":1,\"r\\u0075ntime\":\"docker\",\"n\\u006fde\":\"n1\"}' | ctrfmt --no-header --columns EVENT,RUNTIME,node"
+	assert_success
+	[ -z "$stderr" ] || fail "$stderr"
+	assert_output "container_create    docker      n1"
+}
+
 # ---- terminal safety ----
 
 @test "no raw control, C1, bidi or zero-width character reaches the table" {

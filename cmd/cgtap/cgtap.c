@@ -451,6 +451,7 @@ int main(int argc, char **argv)
 
 	/* 1. Parse the command line; stdout carries only records. */
 	prog_name = "cgtap";
+	cli_check_std_fds();
 	out_init();
 	parse_args(argc, argv);
 	jsonw_init(&jw, stdout);

@@ -102,18 +102,19 @@ static const char *match(struct comp raw, struct comp parent, struct comp *id)
 		return is_id64(rest.s, rest.len) ? (*id = rest, "containerd") : NULL;
 	if (starts(raw, "lxc.payload.", &rest))
 		return rest.len ? (*id = rest, "lxc") : NULL;
-	if (is_id64(raw.s, raw.len)) {
+	/* As Tracee: one ".scope" is dropped wherever an id can stand, bare ids too. */
+	if (is_id64(c.s, c.len)) {
 		/* Podman's cgroupfs pods: /libpod_parent/<pod id> holds the pod, not a container. */
 		if (comp_is(parent, "libpod_parent"))
 			return NULL;
-		*id = raw;
+		*id = c;
 		/* Bare ids: only Docker's own parents tell the runtime; ctrenrich finds the rest. */
 		if (comp_is(parent, "docker") || comp_is(parent, "actions_job"))
 			return "docker";
 		return "unknown";
 	}
-	if (is_garden(raw.s, raw.len)) {
-		*id = raw;
+	if (is_garden(c.s, c.len)) {
+		*id = c;
 		return "garden";
 	}
 	return NULL;

@@ -6,6 +6,8 @@
  * A pure function of its input: cgroup_mkdir -> container_create, cgroup_exists ->
  * existing_container, cgroup_rmdir -> container_remove, once per container lifetime however
  * many hierarchies report it; lost records pass through; everything else is dropped.
+ * Fields it does not write pass through unchanged and in order; no line it writes is longer
+ * than the line limit it reads (a record that would grow past it passes on as it came, reported).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -50,7 +52,6 @@ enum kind {
 struct detect {
 	bool all;
 	struct ctr_table *table;
-	struct jsonw w;
 	unsigned long evictions; /* live containers forgotten because the table was full */
 	char *path; /* unescaped path of the current record */
 	size_t path_cap;
@@ -58,8 +59,16 @@ struct detect {
 
 /* Fields ctrdetect writes itself; an upstream copy of them is replaced, not repeated. */
 static const char *const own_fields[] = {
-	"event", "runtime", "container_id", "ctime", "container_root", NULL,
+	"event", "runtime", "container_id", "ctime", NULL,
 };
+
+/* The same with --all, which converts nothing: it keeps the event and the scan's ctime. */
+static const char *const own_fields_all[] = {
+	"runtime", "container_id", "container_root", NULL,
+};
+
+/* Bytes a record can grow by in ctrdetect: its own members, the id escaped at worst 6 to 1. */
+#define GROWTH(id_len) (160 + 6 * (id_len))
 
 static enum kind kind_of(const struct rec *r)
 {
@@ -80,28 +89,43 @@ static void pass_through(const struct rec *r)
 	putc_unlocked('\n', stdout);
 }
 
-static void emit(struct detect *d, const struct rec *r, const char *event,
-		 const struct cgroup_class *c, bool has_ctime, int64_t ctime)
+/* One record to write: the input and what ctrdetect adds (event NULL: --all's marking). */
+struct out {
+	const struct rec *r;
+	const char *event;
+	const struct cgroup_class *c;
+	bool has_ctime;
+	int64_t ctime;
+};
+
+static void write_out(struct jsonw *w, void *ctx)
 {
-	jsonw_obj_open(&d->w, NULL);
-	jsonw_str(&d->w, "event", event);
-	rec_copy_fields(r, &d->w, own_fields);
-	jsonw_str(&d->w, "runtime", c->runtime);
-	jsonw_strn(&d->w, "container_id", c->id, c->id_len);
-	if (has_ctime)
-		jsonw_i64(&d->w, "ctime", ctime);
-	jsonw_obj_close(&d->w);
+	const struct out *o = ctx;
+
+	jsonw_obj_open(w, NULL);
+	if (o->event)
+		jsonw_str(w, "event", o->event);
+	rec_copy_fields(o->r, w, o->event ? own_fields : own_fields_all);
+	jsonw_str(w, "runtime", o->c->runtime);
+	jsonw_strn(w, "container_id", o->c->id, o->c->id_len);
+	if (o->event && o->has_ctime)
+		jsonw_i64(w, "ctime", o->ctime);
+	if (!o->event)
+		jsonw_bool(w, "container_root", o->c->root);
+	jsonw_obj_close(w);
 }
 
-/* --all: the record as it came, plus what ctrdetect knows of it. */
-static void emit_marked(struct detect *d, const struct rec *r, const struct cgroup_class *c)
+/*
+ * Write o; a record that would be longer than the line limit passes on as it came instead, and
+ * is reported as bad input (so --strict stops there): nothing is lost, nothing too long written.
+ */
+static int emit(const struct out *o, const char **err)
 {
-	jsonw_obj_open(&d->w, NULL);
-	rec_copy_fields(r, &d->w, own_fields + 1);
-	jsonw_str(&d->w, "runtime", c->runtime);
-	jsonw_strn(&d->w, "container_id", c->id, c->id_len);
-	jsonw_bool(&d->w, "container_root", c->root);
-	jsonw_obj_close(&d->w);
+	if (out_record(o->r->len + GROWTH(o->c->id_len), write_out, (void *)o) == 0)
+		return 0;
+	pass_through(o->r);
+	*err = "record would grow past the line limit: passed on unchanged";
+	return -1;
 }
 
 static struct ctr_entry *remember(struct detect *d, const struct cgroup_class *c)
@@ -171,10 +195,8 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 			pass_through(r);
 		return 0;
 	}
-	if (d->all) {
-		emit_marked(d, r, &c);
-		return 0;
-	}
+	if (d->all)
+		return emit(&(struct out){.r = r, .c = &c}, err);
 	if (!c.root)
 		return 0; /* a sub-cgroup inside a container: not a lifetime event */
 
@@ -188,8 +210,7 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 			e = remember(d, &c);
 		e->state = CTR_GONE;
 		ctr_table__touch(d->table, e);
-		emit(d, r, "container_remove", &c, known, e->ctime);
-		return 0;
+		return emit(&(struct out){r, "container_remove", &c, known, e->ctime}, err);
 	}
 	if (e && e->state == CTR_LIVE)
 		return 0; /* seen already: another hierarchy, or both the scan and the mkdir */
@@ -198,8 +219,9 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 	e->state = CTR_LIVE;
 	e->ctime = ctime;
 	ctr_table__touch(d->table, e);
-	emit(d, r, k == K_MKDIR ? "container_create" : "existing_container", &c, true, ctime);
-	return 0;
+	return emit(&(struct out){r, k == K_MKDIR ? "container_create" : "existing_container", &c,
+				  true, ctime},
+		    err);
 }
 
 int main(int argc, char **argv)
@@ -218,10 +240,12 @@ int main(int argc, char **argv)
 	size_t max_containers = MAX_CONTAINERS_DEFAULT;
 	int opt, status;
 
-	/* 1. Arguments. */
+	/* 1. Standard descriptors, then arguments. */
 	prog_name = "ctrdetect";
+	cli_check_std_fds();
 	out_init();
-	while ((opt = getopt_long(argc, argv, "an:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":an:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			d.all = true;
@@ -237,17 +261,16 @@ int main(int argc, char **argv)
 		case OPT_VERSION:
 			cli_version();
 		default:
-			cli_try_help();
+			cli_option_error(opt, argv);
 		}
 	}
 
 	/* 2. State: the container table and a path buffer as long as the longest line. */
 	d.table = ctr_table__new(max_containers);
-	d.path_cap = LINE_MAX_DEFAULT + 1;
+	d.path_cap = LINE_MAX_RECORD + 1;
 	d.path = malloc(d.path_cap);
 	if (!d.table || !d.path)
 		die("out of memory");
-	jsonw_init(&d.w, stdout);
 
 	/* 3. Filter every input. */
 	status = filter_run(&f, argc - optind, argv + optind);

@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 
 	/* 1. Options. */
 	prog_name = "ctrenrich";
+	cli_check_std_fds();
 	while ((c = getopt_long(argc, argv, "s:t:j:uvh", options, NULL)) != -1) {
 		switch (c) {
 		case 's':

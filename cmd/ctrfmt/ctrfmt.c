@@ -97,6 +97,7 @@ int main(int argc, char **argv)
 
 	/* 1. Options. */
 	prog_name = "ctrfmt";
+	cli_check_std_fds();
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:wc:h", options, NULL)) != -1) {
 		switch (c) {
@@ -132,14 +133,8 @@ int main(int argc, char **argv)
 			cli_help(usage);
 		case OPT_VERSION:
 			cli_version();
-		case ':':
-			if (strncmp(argv[optind - 1], "--", 2))
-				cli_usage_error("option '-%c' needs a value", optopt);
-			cli_usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt && optopt < CLI_OPT_BASE)
-				cli_usage_error("unknown option '-%c'", optopt);
-			cli_usage_error("unknown option '%s'", argv[optind - 1]);
+			cli_option_error(c, argv);
 		}
 	}
 	if (table_only && fmt != FMT_TABLE)

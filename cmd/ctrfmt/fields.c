@@ -82,7 +82,7 @@ void fields_scan(struct fields *fs, const struct rec *r)
 		fs->at[s] = -1;
 	for (unsigned i = 0; i < nf; i++) {
 		size_t n;
-		const char *k = rec_key(r, (int)i, &n);
+		const char *k = rec_key_text(r, (int)i, &n);
 		int slot = lookup(fs, k, n);
 
 		if (slot >= 0 && fs->at[slot] < 0)

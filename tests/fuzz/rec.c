@@ -36,6 +36,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rec_raw(&r, (int)i, &len);
 		rec_key(&r, (int)i, &len);
 		rec_str_eq(&r, (int)i, "cgroup_mkdir");
+		/* A key decodes to no more bytes than it has, and is found by what it decodes to. */
+		size_t kl;
+		const char *kt = rec_key_text(&r, (int)i, &kl);
+
+		if (kl > len)
+			abort();
+		if (kl < sizeof(buf)) {
+			memcpy(buf, kt, kl);
+			buf[kl] = '\0';
+			if (rec_find(&r, buf) < 0 || rec_find(&r, buf) > (int)i || !rec_key_is(&r, (int)i, buf))
+				abort();
+		}
 	}
 	rec_find(&r, "path");
 	f = open_memstream(&out, &outlen);

@@ -1,13 +1,17 @@
 /* Unit tests for common/: the JSON writer's escaping rule, the record reader, the line reader. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jsonw.h"
 #include "line.h"
 #include "log.h"
+#include "out.h"
 #include "rec.h"
 #include "utf8.h"
 
@@ -198,6 +202,55 @@ static void test_rec(void)
 	rec_free(&r);
 }
 
+/* A record's members copied with some keys skipped, as a stage writes it. */
+static void copy_without(const struct rec *r, const char *const *skip, char *out, size_t cap)
+{
+	FILE *f = fmemopen(out, cap, "w");
+	struct jsonw w;
+
+	jsonw_init(&w, f);
+	jsonw_obj_open(&w, NULL);
+	rec_copy_fields(r, &w, skip);
+	jsonw_obj_close(&w);
+	fclose(f);
+}
+
+/* Keys are matched as JSON means them (issue 13, defect 7). */
+static void test_rec_keys(void)
+{
+	static const char *const skip[] = {"event", "runtime", NULL};
+	struct rec r;
+	const char *err = NULL, *k;
+	char out[256];
+	size_t n;
+
+	rec_init(&r);
+	/* {"ev\u0065nt":...} has an event. */
+	CHECK(parse(&r, "{\"ev\\u0065nt\":\"x\",\"\\u0074s\":1}", &err) == 0);
+	CHECK(r.event == 0 && r.ts == 1 && rec_str_eq(&r, r.event, "x"));
+	CHECK(rec_key_is(&r, 0, "event") && !rec_key_is(&r, 0, "ev\\u0065nt"));
+	k = rec_key(&r, 0, &n);
+	CHECK(n == 10 && !memcmp(k, "ev\\u0065nt", n)); /* raw, to copy into JSON */
+	k = rec_key_text(&r, 0, &n);
+	CHECK(n == 5 && !memcmp(k, "event", n));
+	k = rec_key_text(&r, 1, &n);
+	CHECK(n == 2 && !memcmp(k, "ts", n));
+	/* Every spelling of an owned key is dropped: no second "runtime" once decoded. */
+	CHECK(parse(&r, "{\"event\":\"x\",\"ts\":1,\"runtime\":\"a\",\"r\\u0075ntime\":\"b\","
+			"\"\\u0072\\u0075\\u006e\\u0074\\u0069\\u006d\\u0065\":\"c\",\"node\":\"n\"}", &err) == 0);
+	CHECK(rec_find(&r, "runtime") == 2);
+	copy_without(&r, skip, out, sizeof(out));
+	CHECK(!strcmp(out, "{\"ts\":1,\"node\":\"n\"}\n"));
+	/* Decoded keys that hold what no plain name holds: quote, NUL, astral, a long one. */
+	CHECK(parse(&r, "{\"event\":\"x\",\"ts\":1,\"a\\\"b\":1,\"n\\u0000\":2,\"\\ud83d\\ude00\":3}", &err) == 0);
+	CHECK(rec_find(&r, "a\"b") == 2 && rec_find(&r, "n") < 0 && rec_find(&r, "n\xef\xbf\xbd") == 3);
+	CHECK(rec_find(&r, "\xf0\x9f\x98\x80") == 4);
+	/* A plain key is still compared by length too: "ts" is not "t" nor "tsx". */
+	CHECK(parse(&r, "{\"event\":\"x\",\"ts\":1,\"t\\u0073x\":2}", &err) == 0);
+	CHECK(rec_find(&r, "t") < 0 && rec_find(&r, "tsx") == 2 && rec_find(&r, "ts") == 1);
+	rec_free(&r);
+}
+
 static void test_lines(void)
 {
 	int p[2];
@@ -219,6 +272,32 @@ static void test_lines(void)
 	CHECK(line_reader__next(lr, &l) == 0);
 	line_reader__free(lr);
 	close(p[0]);
+
+	/*
+	 * A non-blocking input (issue 13, defect 2): read() says EAGAIN until the writer's second
+	 * line comes; that is no error and no end of input.
+	 */
+	pid_t pid;
+	int status;
+
+	CHECK(pipe(p) == 0);
+	CHECK(fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK) == 0);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		dprintf(p[1], "first\n");
+		usleep(200 * 1000);
+		dprintf(p[1], "second\n");
+		_exit(0);
+	}
+	close(p[1]);
+	lr = line_reader__new(p[0], 0);
+	CHECK(line_reader__next(lr, &l) == 1 && !strcmp(l.s, "first"));
+	CHECK(line_reader__next(lr, &l) == 1 && !strcmp(l.s, "second"));
+	CHECK(line_reader__next(lr, &l) == 0);
+	line_reader__free(lr);
+	close(p[0]);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 static void test_utf8(void)
@@ -279,12 +358,128 @@ static void test_utf8(void)
 	}
 }
 
+#define QUOTE(lit, want) check_quote(lit, sizeof(lit) - 1, want, __LINE__)
+
+static void check_quote(const char *s, size_t n, const char *want, int line)
+{
+	char q[128];
+
+	if (strcmp(log_quote(q, sizeof(q), s, n), want)) {
+		fprintf(stderr, "%s:%d: log_quote: got '%s', want '%s'\n", __FILE__, line, q, want);
+		failures++;
+	}
+}
+
+/* Every byte that reaches stderr is as escaped as what reaches a terminal (defect 6). */
 static void test_quote(void)
 {
 	char q[32];
 
-	CHECK(!strcmp(log_quote(q, sizeof(q), "a\x1b[2Jb", 6), "a\\x1b[2Jb"));
+	QUOTE("a\x1b[2Jb", "a\\x1b[2Jb");
+	QUOTE("\x1b]0;title\x07", "\\x1b]0;title\\x07"); /* ESC, BEL */
+	QUOTE("\r\n\t\x7f", "\\x0d\\x0a\\x09\\x7f");
+	QUOTE("\xc2\x9b" "31m", "\\u009b31m");                  /* C1 CSI */
+	QUOTE("\xc2\x85\xc2\x9f\xc2\xa0", "\\u0085\\u009f\xc2\xa0"); /* NEL, APC; NBSP shows */
+	QUOTE("abc\xe2\x80\xae" "def", "abc\\u202edef");           /* RIGHT-TO-LEFT OVERRIDE */
+	QUOTE("\xe2\x81\xa6x\xe2\x81\xa9", "\\u2066x\\u2069");      /* isolates */
+	QUOTE("\xe2\x80\x8b\xef\xbb\xbf\xc2\xad", "\\u200b\\ufeff\\u00ad"); /* zero width, BOM, SHY */
+	QUOTE("\xe2\x80\xa8", "\\u2028");                         /* LINE SEPARATOR */
+	QUOTE("\xf3\xa0\x80\x81", "\\U000e0001");                  /* LANGUAGE TAG */
+	QUOTE("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80");
+	QUOTE("\xff\xc3(\xed\xa0\x80", "\\xff\\xc3(\\xed\\xa0\\x80");   /* not UTF-8 */
+	QUOTE("a\\x1b", "a\\\\x1b"); /* a real backslash reads back as one */
+	QUOTE("nul\0", "nul\\x00");
 	CHECK(!strcmp(log_quote(q, 12, "abcdefghijklmnop", 16), "abcdefgh..."));
+	CHECK(!strcmp(log_quote(q, 12, "abcd\x1b\x1b\x1b", 7), "abcd\\x1b..."));
+	CHECK(utf8_unsafe(0x1b) && utf8_unsafe(0x7f) && utf8_unsafe(0x80) && utf8_unsafe(0x9f));
+	CHECK(!utf8_unsafe(' ') && !utf8_unsafe('~') && !utf8_unsafe(0xa0) && !utf8_unsafe(0xe9));
+	CHECK(utf8_unsafe(0x202e) && utf8_unsafe(0xd800) && utf8_unsafe(0xe007f));
+	CHECK(!utf8_unsafe(0x202f) && !utf8_unsafe(0x1f600) && !utf8_unsafe(0x10ffff));
+}
+
+/* What is written on fd (1 or 2, through stream) goes to a temporary file until end_capture. */
+struct capture {
+	FILE *stream, *file;
+	int fd, saved;
+};
+
+static void begin_capture(struct capture *c, FILE *stream, int fd)
+{
+	c->stream = stream;
+	c->fd = fd;
+	c->file = tmpfile();
+	c->saved = dup(fd);
+	CHECK(c->file && c->saved >= 0);
+	fflush(stream);
+	dup2(fileno(c->file), fd);
+}
+
+/* Put fd back; the file holding what was written, at its start. */
+static FILE *end_capture(struct capture *c)
+{
+	fflush(c->stream);
+	dup2(c->saved, c->fd);
+	close(c->saved);
+	rewind(c->file);
+	return c->file;
+}
+
+/* warn() makes the whole message safe, even text a caller forgot to quote. */
+static void test_warn(void)
+{
+	char got[256] = "";
+	struct capture c;
+	FILE *f;
+	size_t n;
+
+	begin_capture(&c, stderr, 2);
+	prog_name = "unit";
+	warn("id %s: gone", "ab\x1b]0;x\x07\xc2\x9b\xe2\x80\xae\\z");
+	errno = ENOENT;
+	warn("cannot open '%s':", "f\x1b");
+	f = end_capture(&c);
+	n = fread(got, 1, sizeof(got) - 1, f);
+	got[n] = '\0';
+	fclose(f);
+	CHECK(!strcmp(got, "unit: id ab\\x1b]0;x\\x07\\u009b\\u202e\\z: gone\n"
+			   "unit: cannot open 'f\\x1b': No such file or directory\n"));
+}
+
+/* The line limit (defect 9): out_record writes nothing longer than LINE_MAX_RECORD. */
+struct fill {
+	size_t len;
+};
+
+static void write_fill(struct jsonw *w, void *ctx)
+{
+	const struct fill *fl = ctx;
+	char *s = malloc(fl->len);
+
+	memset(s, 'x', fl->len);
+	jsonw_obj_open(w, NULL);
+	jsonw_strn(w, "s", s, fl->len);
+	jsonw_obj_close(w);
+	free(s);
+}
+
+static void test_out_record(void)
+{
+	const size_t frame = strlen("{\"s\":\"\"}");
+	struct fill fits = {LINE_MAX_RECORD - frame}, over = {LINE_MAX_RECORD - frame + 1};
+	struct capture c;
+	FILE *f;
+	long size;
+
+	begin_capture(&c, stdout, 1);
+	CHECK(out_record(0, write_fill, &fits) == 0);
+	CHECK(out_record(0, write_fill, &over) == -1);
+	CHECK(out_record(LINE_MAX_RECORD + 1, write_fill, &over) == -1); /* a bound past it */
+	CHECK(out_record(100, write_fill, &(struct fill){3}) == 0);      /* straight out */
+	f = end_capture(&c);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	CHECK(size == (long)(LINE_MAX_RECORD + 1 + frame + 3 + 1));
 }
 
 int main(void)
@@ -292,9 +487,12 @@ int main(void)
 	test_escape();
 	test_writer();
 	test_rec();
+	test_rec_keys();
 	test_lines();
 	test_utf8();
 	test_quote();
+	test_warn();
+	test_out_record();
 	if (failures)
 		fprintf(stderr, "%d checks failed\n", failures);
 	return failures != 0;
