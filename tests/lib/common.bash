@@ -12,6 +12,35 @@ bats_require_minimum_version 1.5.0
 
 load /usr/lib/bats/bats-support/load.bash
 load /usr/lib/bats/bats-assert/load.bash
+source "${BASH_SOURCE[0]%/*}/tree.bash"
+
+# A test that outlives BATS_TEST_TIMEOUT (tests/run sets it) fails as "not ok N <name> # timeout
+# after Ns". bats 1.8.2's watchdog signals the test first and then ends only its direct children
+# (pkill -P): a command under `run` is a grandchild, survives, holds the output pipe open, and the
+# test hangs for good; a child the test's exit orphaned survives too. This one notes the whole
+# tree before it signals the test, then ends all of it (tests/lib/tree.bash); what it had to
+# SIGKILL goes to the test's output.
+if declare -F bats_start_timeout_countdown >/dev/null; then
+	bats_start_timeout_countdown() {
+		local -ri timeout=$1 target=$$
+		# shellcheck disable=SC2064 # expanded now, as bats does
+		trap "bats_timeout_trap $target" ABRT
+		(
+			sleep "$timeout" &
+			# the test ended in time (bats_abort_timeout_countdown)
+			trap "kill $! 2>/dev/null; exit 0" ABRT
+			wait
+			trap '' ABRT
+			local me=$BASHPID
+			local -a pids
+			mapfile -t pids < <(tree_pids "$target" "$me")
+			echo "# timeout after ${timeout}s: ending the test's processes" >>"$BATS_OUT"
+			kill -ABRT "$target" 2>/dev/null || exit 0
+			mapfile -t -O "${#pids[@]}" pids < <(tree_pids "$target" "$me")
+			end_pids "${pids[@]}" >>"$BATS_OUT" 2>&1
+		) &
+	}
+fi
 
 # Root-only tests skip outside CI with a reason; in CI (CI=true) they must run, so they fail.
 require_root() {
