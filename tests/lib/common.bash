@@ -4,9 +4,13 @@
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BIN=${CTRWATCH_BIN:-$ROOT/build/bin}
 FIX=$ROOT/tests/fixtures
-export PATH="$BIN:$ROOT/scripts:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The packaged tools before /usr/local: what scripts/install-deps installs is what runs (this
+# machine has an unpackaged, newer docker CLI in /usr/local/bin).
+export PATH="$BIN:$ROOT/scripts:/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin"
 export LC_ALL=C
-unset NO_COLOR
+# nothing from the caller's session: ctrfmt reads NO_COLOR, ctrenrich's discovery
+# XDG_RUNTIME_DIR (a rootless Podman socket)
+unset NO_COLOR XDG_RUNTIME_DIR
 
 bats_require_minimum_version 1.5.0
 
@@ -41,6 +45,29 @@ if declare -F bats_start_timeout_countdown >/dev/null; then
 		) &
 	}
 fi
+
+# wait_pid [-t SECONDS] PID...: `wait PID...` with a bound: each background child of this shell
+# must have exited within SECONDS (default 20, for them all); returns the last one's exit status
+# as wait does. One still running past the bound fails the test, naming it.
+wait_pid() {
+	local secs=20 p i
+	if [ "${1:-}" = -t ]; then
+		secs=$2
+		shift 2
+	fi
+	[ $# -gt 0 ] || return 0
+	for ((i = 0; i < secs * 20; i++)); do
+		START=
+		for p in "$@"; do
+			proc_start "$p"
+			[ -z "$START" ] || break
+		done
+		[ -n "$START" ] || break
+		sleep 0.05
+	done
+	[ -z "$START" ] || fail "pid $p still runs ${secs}s later: $(ps -o args= -p "$p" | cut -c1-100 | cat -v)"
+	wait "$@"
+}
 
 # Root-only tests skip outside CI with a reason; in CI (CI=true) they must run, so they fail.
 require_root() {
