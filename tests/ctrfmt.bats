@@ -380,6 +380,7 @@ wait_lines() {
 @test "each row is written before the next record arrives, through a pipe" {
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	ctrfmt <"$BATS_TEST_TMPDIR/in" 3>&- | cat >"$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
 	exec 7>"$BATS_TEST_TMPDIR/in"
 	wait_lines "$BATS_TEST_TMPDIR/out" 1 || fail "no header before the first record"
 	for n in 1 2 3; do
@@ -387,7 +388,7 @@ wait_lines() {
 		wait_lines "$BATS_TEST_TMPDIR/out" $((n + 1)) || fail "row $n did not come before record $((n + 1))"
 	done
 	exec 7>&-
-	wait
+	wait_pid "$pid"
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_line --index 3 --regexp '^16:00:00\.003  existing_container'
 }
@@ -396,13 +397,14 @@ wait_lines() {
 	require_cmd script
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	run_pty "ctrfmt --no-header <'$BATS_TEST_TMPDIR/in'" "$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
 	exec 7>"$BATS_TEST_TMPDIR/in"
 	for n in 1 2 3; do
 		sed -n "${n}p" "$F/records.ndjson" >&7
 		wait_lines "$BATS_TEST_TMPDIR/out" "$n" || fail "row $n did not come before record $((n + 1))"
 	done
 	exec 7>&-
-	wait
+	wait_pid "$pid"
 	run grep -c '' "$BATS_TEST_TMPDIR/out"
 	assert_output 3
 }
@@ -410,13 +412,14 @@ wait_lines() {
 @test "json rows are flushed as records arrive too" {
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	ctrfmt -f json <"$BATS_TEST_TMPDIR/in" 3>&- | cat >"$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
 	exec 7>"$BATS_TEST_TMPDIR/in"
 	for n in 1 2; do
 		sed -n "${n}p" "$F/records.ndjson" >&7
 		wait_lines "$BATS_TEST_TMPDIR/out" "$n" || fail "event $n did not come before record $((n + 1))"
 	done
 	exec 7>&-
-	wait
+	wait_pid "$pid"
 }
 
 # ---- input errors and the Unix-filter rules ----

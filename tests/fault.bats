@@ -14,7 +14,7 @@ setup() {
 teardown() {
 	local p
 	for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait_pid "$p" 2>/dev/null || true; done
 	[ -z "${CG:-}" ] || find "$CG" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
 	[ -z "${CG:-}" ] || rmdir "$CG" 2>/dev/null || true
 	rm -rf "$T"
@@ -76,7 +76,7 @@ teardown() {
 	done
 	sleep 1
 	kill -TERM "$C"
-	for p in $C $D $E $F; do wait "$p"; done
+	for p in $C $D $E $F; do wait_pid "$p"; done
 	PIDS=()
 	lost=$(jq -s 'map(select(.event == "lost") | .count) | add // 0' "$T/out")
 	# Only ours: other suites or runtimes may make containers at the same time.
