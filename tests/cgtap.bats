@@ -368,7 +368,7 @@ all_mounts() {
 	cg_mkdir "$mnt/$T"
 	# Enough siblings that the walk takes a while, and a maker running all through it.
 	"$HELPERS/cgchurn" deep "$mnt/$T" pre 1
-	for i in $(seq 300); do mkdir "$mnt/$T/pre/p$i"; done
+	mkdir "$mnt/$T/pre/p"{1..300}
 	(
 		i=0
 		while [ ! -e "$BATS_TEST_TMPDIR/stop" ]; do
