@@ -29,8 +29,10 @@ proc_start() {
 	case $1 in Z | X) ;; *) START=${20} ;; esac
 }
 
-# end_pids PID...: end these processes (a PID named twice counts once): SIGTERM (and SIGCONT, for a stopped one), up to
-# $GRACE seconds (default 3) for them to go, then SIGKILL for those left, each named on stdout.
+# end_pids PID...: end these processes (a PID named twice counts once): SIGTERM (and SIGCONT,
+# for a stopped one), up to $GRACE seconds (default 3) for them to go, then SIGKILL for those
+# left, each named on stdout. Daemons that left the tree (setsid, and a parent that exited) are
+# not among them: their own teardown stops them.
 end_pids() {
 	local grace=${GRACE:-3} i p left
 	local -a pids=() starts=()
@@ -64,13 +66,4 @@ end_pids() {
 		fi
 	done
 	return 0
-}
-
-# kill_tree ROOT [SKIP]: end every descendant of ROOT (not ROOT itself, not SKIP's subtree) with
-# end_pids. Daemons that left the tree (setsid, and a parent that exited) are not touched: their
-# own teardown stops them.
-kill_tree() {
-	local -a pids
-	mapfile -t pids < <(tree_pids "$@")
-	end_pids "${pids[@]}"
 }
