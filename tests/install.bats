@@ -122,8 +122,9 @@ PY
 	cg=/sys/fs/cgroup/cpuset/ctrw-readme-$$
 	id=$(printf '%064d' $$)
 	mkdir -p "$cg"
+	# Until a create comes: a mkdir just before cgtap attached gives only the removal.
 	for i in $(seq 600); do
-		grep -q "\"container_id\":\"$id\"" "$TMP/out" 2>/dev/null && break
+		grep -q "\"event\":\"container_create\".*\"container_id\":\"$id\"" "$TMP/out" 2>/dev/null && break
 		mkdir "$cg/$id" 2>/dev/null && rmdir "$cg/$id"
 		sleep 0.1
 	done
