@@ -20,7 +20,7 @@ tree_pids() {
 # it has exited (a zombie too): a PID and its start time name one process, whatever later reuses
 # the number. No fork: the watchdog loops on it.
 proc_start() {
-	local s
+	local s IFS=' ' # whatever the caller's (a trap run during `IFS= read` has it empty)
 	START=
 	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 0
 	s=${s##*) }
@@ -31,8 +31,8 @@ proc_start() {
 
 # end_pids PID...: end these processes (a PID named twice counts once): SIGTERM (and SIGCONT,
 # for a stopped one), up to $GRACE seconds (default 3) for them to go, then SIGKILL for those
-# left, each named on stdout. Daemons that left the tree (setsid, and a parent that exited) are
-# not among them: their own teardown stops them.
+# left, each named on stdout. Given a tree_pids list, daemons that left the tree (setsid, and a
+# parent that exited) are not in it: their own teardown stops them.
 end_pids() {
 	local grace=${GRACE:-3} i p left
 	local -a pids=() starts=()
@@ -41,6 +41,7 @@ end_pids() {
 		[ -z "${seen[$p]:-}" ] || continue
 		seen[$p]=1
 		proc_start "$p"
+		[ -n "$START" ] || continue # gone already (the ps that listed it, say)
 		pids+=("$p")
 		starts+=("$START")
 	done
@@ -50,7 +51,6 @@ end_pids() {
 	for ((i = 0; i < grace * 10; i++)); do
 		left=0
 		for p in "${!pids[@]}"; do
-			[ -n "${starts[p]}" ] || continue
 			proc_start "${pids[p]}"
 			[ "$START" = "${starts[p]}" ] && left=1 && break
 		done
@@ -58,7 +58,6 @@ end_pids() {
 		sleep 0.1
 	done
 	for p in "${!pids[@]}"; do
-		[ -n "${starts[p]}" ] || continue
 		proc_start "${pids[p]}"
 		if [ "$START" = "${starts[p]}" ]; then
 			echo "killed ${pids[p]}: $(tr '\0' ' ' <"/proc/${pids[p]}/cmdline" 2>/dev/null | cut -c1-100 | cat -v)"
