@@ -18,7 +18,7 @@ teardown() {
 	if [ -n "$CGTAP_PID" ]; then
 		kill -CONT "$CGTAP_PID" 2>/dev/null || true
 		kill -TERM "$CGTAP_PID" 2>/dev/null || true
-		wait "$CGTAP_PID" 2>/dev/null || true
+		wait_pid "$CGTAP_PID" 2>/dev/null || true
 	fi
 	local d
 	# Deepest first: find -delete works fd-relative, so paths past PATH_MAX go too. A parent can
@@ -75,7 +75,7 @@ start_cgtap() {
 stop_cgtap() {
 	kill -"${1:-TERM}" "$CGTAP_PID"
 	status=0
-	wait "$CGTAP_PID" || status=$?
+	wait_pid "$CGTAP_PID" || status=$?
 	CGTAP_PID=
 	output=$(cat "$ERR") # what assert_success shows when it fails
 }
@@ -132,7 +132,7 @@ wait_lines() {
 
 @test "an unknown --hierarchy names the problem and exits 2" {
 	require_root
-	run --separate-stderr cgtap --hierarchy no-such-controller
+	run --separate-stderr timeout 30 cgtap --hierarchy no-such-controller
 	assert_failure 2
 	assert_equal "$output" ""
 	[[ $stderr == *"no cgroup hierarchy 'no-such-controller'"* ]]
@@ -344,7 +344,7 @@ all_mounts() {
 	mnt=$(cg_mount unified)
 	cg_mkdir "$mnt/$T"
 	mkdir -p "$mnt/$T/a/b"
-	run --separate-stderr cgtap --scan --hierarchy unified --duration 200ms
+	run --separate-stderr timeout 30 cgtap --scan --hierarchy unified --duration 200ms
 	assert_success
 	assert_all_json
 	jq -se 'map(select(.path == "/")) | length == 1 and .[0].level == 0 and
@@ -368,7 +368,7 @@ all_mounts() {
 	cg_mkdir "$mnt/$T"
 	# Enough siblings that the walk takes a while, and a maker running all through it.
 	"$HELPERS/cgchurn" deep "$mnt/$T" pre 1
-	for i in $(seq 300); do mkdir "$mnt/$T/pre/p$i"; done
+	mkdir "$mnt/$T/pre/p"{1..300}
 	(
 		i=0
 		while [ ! -e "$BATS_TEST_TMPDIR/stop" ]; do
@@ -381,7 +381,7 @@ all_mounts() {
 	for i in $(seq 200); do grep -q 'scan of hierarchy 0 done' "$ERR" && break; sleep 0.05; done
 	sleep 0.2
 	touch "$BATS_TEST_TMPDIR/stop"
-	wait "$maker"
+	wait_pid "$maker"
 	sleep 0.3
 	stop_cgtap
 	assert_success
@@ -474,13 +474,18 @@ all_mounts() {
 
 @test "--count N exits after N records and --duration after the time" {
 	require_root
-	run --separate-stderr cgtap --scan --count 3
+	local m
+	# Three cgroups at least in whichever hierarchy auto picks: the root, /$T and /$T/a (on a
+	# fresh machine a hierarchy holds only its root: one record, and --count 3 would wait).
+	while read -r m; do cg_mkdir "$m/$T" && mkdir "$m/$T/a"; done < <(all_mounts)
+	run --separate-stderr timeout 30 cgtap --scan --count 3
 	assert_success
 	[ "${#lines[@]}" -eq 3 ]
+	# --duration: it ends by itself (timeout's 124 fails assert_success), and not before the time
 	SECONDS=0
-	run --separate-stderr cgtap --hierarchy unified --duration 1s
+	run --separate-stderr timeout 30 cgtap --hierarchy unified --duration 1s
 	assert_success
-	[ "$SECONDS" -le 3 ]
+	[ "$SECONDS" -ge 1 ]
 }
 
 @test "after attaching cgtap holds no capability and has no_new_privs" {
@@ -497,19 +502,19 @@ all_mounts() {
 
 @test "-v says which hierarchy was chosen and why, on stderr only" {
 	require_root
-	run --separate-stderr cgtap -v --duration 1ms
+	run --separate-stderr timeout 30 cgtap -v --duration 1ms
 	assert_success
 	assert_equal "$output" ""
 	[[ $stderr == *"cgtap: hierarchy "*"auto: "* ]]
-	run --separate-stderr cgtap -v --hierarchy all --duration 1ms
+	run --separate-stderr timeout 30 cgtap -v --hierarchy all --duration 1ms
 	[[ $stderr == *"cgtap: hierarchy all"* ]]
-	run --separate-stderr cgtap --duration 1ms
+	run --separate-stderr timeout 30 cgtap --duration 1ms
 	assert_equal "$stderr" ""
 }
 
 @test "--scan of a directory that is not a cgroupfs fails with one clear line" {
 	require_root
-	run --separate-stderr cgtap --scan --cgroupfs "$BATS_TEST_TMPDIR"
+	run --separate-stderr timeout 30 cgtap --scan --cgroupfs "$BATS_TEST_TMPDIR"
 	assert_failure 1
 	assert_equal "$output" ""
 	[[ $stderr == "cgtap: '$BATS_TEST_TMPDIR' is not a cgroup filesystem"* ]]
@@ -523,7 +528,7 @@ all_mounts() {
 	dir=$(mktemp -d /tmp/cgtap-nonroot.XXXXXX)
 	chmod 755 "$dir"
 	cp "$BIN/cgtap" "$dir/"
-	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	run --separate-stderr timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		"$dir/cgtap" --duration 1s
 	rm -rf "$dir"
 	assert_failure 1
@@ -539,7 +544,7 @@ all_mounts() {
 	dir=$(mktemp -d /tmp/cgtap-caps.XXXXXX)
 	chmod 755 "$dir"
 	cp "$BIN/cgtap" "$dir/"
-	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+	run --separate-stderr timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all,+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
 		"$dir/cgtap" --scan --hierarchy unified --duration 0
 	rm -rf "$dir"

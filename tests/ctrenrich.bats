@@ -518,7 +518,7 @@ faulty() {
 	fake_start d 5>&- # the server must not hold the fifo open
 	rec container_create docker "$(cid 3)" 3 >&5
 	exec 5>&-
-	wait "$pid"
+	wait_pid "$pid"
 	run cat "$T/out"
 	assert_equal "$(wc -l <<<"$output")" 3
 	assert_equal "$(field 1 container_name)" "fake-$(cid 1 | cut -c1-12)"
@@ -606,7 +606,7 @@ faulty() {
 		for _ in $(seq 200); do [ "$(wc -l <"$T/out")" -ge "$n" ] && break; sleep 0.05; done
 	done
 	exec 5>&-
-	wait "$pid"
+	wait_pid "$pid"
 	run cat "$T/out"
 	assert_equal "$(field 3 container_name)" "fake-$(cid 1 | cut -c1-12)"
 	# the container was asked for whole (inspect); its image came from the image cache

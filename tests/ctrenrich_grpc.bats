@@ -239,7 +239,7 @@ while True:
 	rec container_create containerd "grpc-nowhere-$$" >&"$w"
 	rec existing_container containerd "$NERD" >&"$w"
 	exec {w}>&-
-	wait "$(cat "$T/enrich.pid")"
+	wait_pid "$(cat "$T/enrich.pid")"
 	rm "$T/enrich.pid"
 	run cat "$T/out"
 	[ "${#lines[@]}" -eq 4 ]

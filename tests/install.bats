@@ -8,6 +8,9 @@ setup() {
 }
 
 teardown() {
+	# what a failed test left: make run's process group, its cgroup
+	[ -z "${pid:-}" ] || kill -KILL -- "-$pid" 2>/dev/null || true
+	[ -z "${cg:-}" ] || rmdir "$cg/$id" "$cg" 2>/dev/null || true
 	rm -rf "$TMP"
 }
 
@@ -109,6 +112,9 @@ PY
 	cd "$TMP/clone"
 	cmd=$(sed -n 's/^\(make run\) .*/\1/p' README.md)
 	[ "$cmd" = "make run" ]
+	# Built first, so that the wait below for a record does not count the build (40 s to minutes).
+	run timeout 240 make -s all
+	assert_success
 	# Its own process group, so that Ctrl-C can be sent the way a terminal sends it.
 	setsid $cmd ARGS='--no-enrich --format ndjson' >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
@@ -116,13 +122,14 @@ PY
 	cg=/sys/fs/cgroup/cpuset/ctrw-readme-$$
 	id=$(printf '%064d' $$)
 	mkdir -p "$cg"
+	# Until a create comes: a mkdir just before cgtap attached gives only the removal.
 	for i in $(seq 600); do
-		grep -q "\"container_id\":\"$id\"" "$TMP/out" 2>/dev/null && break
+		grep -q "\"event\":\"container_create\".*\"container_id\":\"$id\"" "$TMP/out" 2>/dev/null && break
 		mkdir "$cg/$id" 2>/dev/null && rmdir "$cg/$id"
 		sleep 0.1
 	done
 	kill -INT -- "-$pid" 2>/dev/null || true
-	wait "$pid" || true
+	wait_pid "$pid" || true
 	! pgrep -g "$pid" >/dev/null || fail "processes left behind: $(pgrep -g "$pid" -a)"
 	rmdir "$cg/$id" "$cg" 2>/dev/null || true
 	[ -x build/bin/cgtap ] && [ -x build/bin/ctrfmt ]

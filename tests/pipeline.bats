@@ -24,7 +24,7 @@ setup() {
 teardown() {
 	local p
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait_pid "$p" 2>/dev/null || true; done
 	rm -rf "$TMP"
 }
 
@@ -62,8 +62,8 @@ start_cgtap() {
 	dk rm -f "$id" >/dev/null
 	wait_for "$TMP/out" "\"container_remove\".*\"container_id\":\"$id\""
 	kill -TERM "$CGTAP"
-	wait "$CGTAP"
-	wait "${PIDS[0]}"
+	wait_pid "$CGTAP"
+	wait_pid "${PIDS[0]}"
 	run jq -r "select(.container_id == \"$id\") | [.event, .runtime, .path] | @tsv" "$TMP/out"
 	assert_output "$(printf 'container_create\tdocker\t/docker/%s\ncontainer_remove\tdocker\t/docker/%s' "$id" "$id")"
 }
@@ -80,7 +80,7 @@ start_cgtap() {
 		ctrwatch-test:1 sh -c 'sleep 1; exit 7')
 	wait_for "$TMP/out" "\"container_remove\".*\"container_id\":\"$id\"" 20
 	kill -TERM "$CGTAP"
-	wait "${PIDS[@]}"
+	wait_pid "${PIDS[@]}"
 	run jq -c "select(.container_id == \"$id\") | [.event, .runtime, .container_name, .container_image, .pod_name, .pod_namespace, .pod_uid, .pod_sandbox, .exit_code]" "$TMP/out"
 	assert_line --index 0 '["container_create","docker","web","ctrwatch-test:1","p","ns","u-1",false,null]'
 	assert_line --index 1 '["container_remove","docker","web","ctrwatch-test:1","p","ns","u-1",false,7]'
@@ -102,7 +102,7 @@ start_cgtap() {
 	stages=$(ps -o pid= --ppid "$W" | tr -d ' ')
 	[ "$(wc -w <<<"$stages")" -eq 4 ]
 	kill -TERM "$W"
-	wait "$W" || fail "ctrwatch exited with status $?"
+	wait_pid "$W" || fail "ctrwatch exited with status $?"
 	for p in $stages; do ! kill -0 "$p" 2>/dev/null || fail "stage $p is still running"; done
 	[ ! -s "$TMP/err" ] || fail "stderr: $(cat "$TMP/err")"
 	dk rm -f pre x1 >/dev/null
@@ -116,7 +116,7 @@ start_cgtap() {
 	id=$(dk run -d --network none --name jx ctrwatch-test:1)
 	wait_for "$TMP/out" "\"eventName\":\"container_create\".*$id"
 	kill -TERM "$W"
-	wait "$W" || fail "ctrwatch exited with status $?"
+	wait_pid "$W" || fail "ctrwatch exited with status $?"
 	run cat "$TMP/out"
 	assert_all_json
 	run jq -c "select(.eventName == \"container_create\" and (.args[1].value == \"$id\")) | [.args[0:10][] | .name]" "$TMP/out"
@@ -133,21 +133,21 @@ start_cgtap() {
 	id=$(dk run -d --network none ctrwatch-test:1)
 	wait_for "$TMP/out" "\"container_create\".*\"container_id\":\"$id\""
 	kill -TERM "$W"
-	wait "$W" || fail "ctrwatch exited with status $?"
+	wait_pid "$W" || fail "ctrwatch exited with status $?"
 	run jq -r "select(.container_id == \"$id\") | [.event, .runtime, (.enrich_error | length > 0)] | @tsv" "$TMP/out"
 	assert_output "$(printf 'container_create\tdocker\ttrue')"
 	dk rm -f "$id" >/dev/null
 }
 
 @test "ctrwatch without root says so before starting anything" {
-	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$ROOT/scripts/ctrwatch"
+	run --separate-stderr timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups "$ROOT/scripts/ctrwatch"
 	assert_failure 1
 	[[ "$stderr" == *"ctrwatch: needs root"* ]]
 	assert_output ""
 }
 
 @test "ctrwatch names the stage that failed" {
-	run --separate-stderr ctrwatch --hierarchy no-such-controller
+	run --separate-stderr timeout 60 ctrwatch --hierarchy no-such-controller
 	assert_failure 1
 	[[ "$stderr" == *"ctrwatch: cgtap failed (exit status"* ]]
 }
