@@ -142,32 +142,55 @@ static size_t plain_run(const char *s, size_t n, unsigned kind)
 	return i;
 }
 
-/* Raw bytes as the body of a JSON string, by the strings rule (and the terminal rule). */
-static void escape(struct jsonw *w, const char *s, size_t len)
+/* What walk() is given: a string's raw bytes, or text that is already JSON. */
+enum text {
+	RAW,	/* the bytes of a string, to be escaped by the strings rule */
+	BODY,	/* the body of a JSON string, escapes included */
+	TOKENS, /* whole JSON values, where a control byte can only be whitespace */
+};
+
+/*
+ * Write s[0, n) by the strings rule, and the terminal rule in that mode. Text that is already
+ * JSON (only in the terminal-safe mode) keeps its escapes, but a lone surrogate escape becomes
+ * \ufffd (it names no character); a control byte between its tokens becomes a space, so that a
+ * \r cannot move the cursor.
+ */
+static void walk(struct jsonw *w, const char *s, size_t n, enum text t)
 {
-	unsigned kind = w->terminal ? P_RAW_TTY : P_RAW;
+	unsigned kind = t != RAW ? P_JSON_TTY : w->terminal ? P_RAW_TTY : P_RAW;
 	size_t i = 0;
 
-	while (i < len) {
-		size_t run = i + plain_run(s + i, len - i, kind), n;
-		unsigned char c;
+	while (i < n) {
+		size_t run = i + plain_run(s + i, n - i, kind), k;
+		unsigned char b;
 
 		if (run > i)
 			put(w, s + i, run - i);
 		i = run;
-		if (i >= len)
+		if (i >= n)
 			break;
-		c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
+		b = (unsigned char)s[i];
+		if (b == '\\' && t != RAW) {
+			uint32_t cp = json_unescape(s + i, n - i, &k);
+
+			if (cp >= 0xd800 && cp < 0xe000)
+				PUT_LIT(w, "\\ufffd");
+			else
+				put(w, s + i, k);
+			i += k;
+		} else if (b == '"' || b == '\\') {
 			put_c(w, '\\');
-			put_c(w, (char)c);
+			put_c(w, (char)b);
 			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			put_u_escape(w, c);
+		} else if (b < 0x20 && t == TOKENS) {
+			put_c(w, ' ');
 			i++;
-		} else if ((n = utf8_valid_len(s + i, len - i))) {
-			put_char(w, s + i, n);
-			i += n;
+		} else if (b < 0x20 || b == 0x7f) {
+			put_u_escape(w, b);
+			i++;
+		} else if ((k = utf8_valid_len(s + i, n - i))) {
+			put_char(w, s + i, k);
+			i += k;
 		} else {
 			PUT_LIT(w, "\xef\xbf\xbd"); /* U+FFFD */
 			i++;
@@ -186,66 +209,22 @@ static void put_cstr(struct jsonw *w, const char *s)
 	put_c(w, '"');
 	put(w, s, (size_t)(p - s));
 	if (*p)
-		escape(w, p, strlen(p));
+		walk(w, p, strlen(p), RAW);
 	put_c(w, '"');
 }
 
 static void put_str(struct jsonw *w, const char *s, size_t len)
 {
 	put_c(w, '"');
-	escape(w, s, len);
+	walk(w, s, len, RAW);
 	put_c(w, '"');
 }
 
-/*
- * Text that is already JSON, in the terminal-safe mode: escapes are kept (a lone surrogate
- * escape becomes \ufffd: it names no character), and what a terminal could act on is escaped.
- * In a string body a control byte becomes \u00XX; between tokens (tokens true) it can only be
- * whitespace, and becomes a space, so that a \r cannot move the cursor.
- */
-static void safe_json(struct jsonw *w, const char *s, size_t n, bool tokens)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t run = i + plain_run(s + i, n - i, P_JSON_TTY), k;
-		unsigned char b;
-
-		if (run > i)
-			put(w, s + i, run - i);
-		i = run;
-		if (i >= n)
-			break;
-		b = (unsigned char)s[i];
-		if (b == '\\') {
-			uint32_t cp = json_unescape(s + i, n - i, &k);
-
-			if (cp >= 0xd800 && cp < 0xe000)
-				PUT_LIT(w, "\\ufffd");
-			else
-				put(w, s + i, k);
-			i += k;
-		} else if (b < 0x20 && tokens) {
-			put_c(w, ' ');
-			i++;
-		} else if (b < 0x20 || b == 0x7f) {
-			put_u_escape(w, b);
-			i++;
-		} else if ((k = utf8_valid_len(s + i, n - i))) {
-			put_char(w, s + i, k);
-			i += k;
-		} else {
-			PUT_LIT(w, "\xef\xbf\xbd");
-			i++;
-		}
-	}
-}
-
 /* JSON text from input, as it is or made terminal-safe. */
-static void put_json(struct jsonw *w, const char *s, size_t n, bool tokens)
+static void put_json(struct jsonw *w, const char *s, size_t n, enum text t)
 {
 	if (w->terminal)
-		safe_json(w, s, n, tokens);
+		walk(w, s, n, t);
 	else
 		put(w, s, n);
 }
@@ -379,7 +358,7 @@ void jsonw_str_json(struct jsonw *w, const char *key, const char *body, size_t l
 {
 	begin(w, key);
 	put_c(w, '"');
-	put_json(w, body, len, false);
+	put_json(w, body, len, BODY);
 	put_c(w, '"');
 	done(w);
 }
@@ -439,14 +418,14 @@ void jsonw_raw(struct jsonw *w, const char *key, const char *json, size_t len)
 	if (len && json[0] != '"' && json[0] != '{' && json[0] != '[')
 		put(w, json, len); /* a number, true, false or null: ASCII with nothing to escape */
 	else
-		put_json(w, json, len, true);
+		put_json(w, json, len, TOKENS);
 	done(w);
 }
 
 void jsonw_raw_member(struct jsonw *w, const char *member, size_t len)
 {
 	begin(w, NULL);
-	put_json(w, member, len, true);
+	put_json(w, member, len, TOKENS);
 	done(w);
 }
 
@@ -460,7 +439,7 @@ void jsonw_members(struct jsonw *w, const char *json, size_t len)
 void jsonw_line(struct jsonw *w, const char *json, size_t len)
 {
 	begin(w, NULL);
-	put_json(w, json, len, true);
+	put_json(w, json, len, TOKENS);
 	put_c(w, '\n');
 	done(w);
 }
