@@ -202,6 +202,12 @@ wait_lines() {
 	assert_line --index 16 "16:00:09.700  WARNING: 1 record lost"
 }
 
+@test "a lost record's count of the wrong type is shown as it is, not dropped" {
+	run bash -c "printf '%s\n' '{\"event\":\"lost\",\"ts\":0,\"count\":\"12x\"}' '{\"event\":\"lost\",\"ts\":0}' | ctrfmt --no-header"
+	assert_line --index 0 "00:00:00.000  WARNING: records lost (count: 12x)"
+	assert_line --index 1 "00:00:00.000  WARNING: records lost (count unknown)"
+}
+
 @test "an unknown event is shown with the columns it has" {
 	run bash -c "grep image_pull '$F/records.ndjson' | ctrfmt --no-header"
 	assert_output --regexp '^16:00:09\.800  image_pull +docker\.io/library/redis:7$'
