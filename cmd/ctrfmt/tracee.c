@@ -333,7 +333,7 @@ static void value(struct jsonw *w, const char *key, const struct rec *r, int i)
 	size_t n;
 	const char *raw = rec_raw(r, i, &n);
 
-	if (rec_type(r, i) == REC_STRING)
+	if (raw[0] == '"') /* a string: its body, escapes and all */
 		jsonw_str_json(w, key, raw + 1, n - 2);
 	else
 		jsonw_raw(w, key, raw, n);
