@@ -81,8 +81,8 @@ void jsonw_raw(struct jsonw *w, const char *key, const char *json, size_t len);
 void jsonw_raw_member(struct jsonw *w, const char *member, size_t len);
 
 /*
- * Members the program spells out itself, as a string constant (`"a":0,"b":{}`): copied as they
- * are, in any mode. They must be plain ASCII JSON that needs no escape (tests check ctrfmt's).
+ * Members the program spells out itself, never text from input (`"a":0,"b":{}`): copied as they
+ * are, in any mode. They must be printable ASCII JSON that needs no escape.
  */
 void jsonw_members(struct jsonw *w, const char *json, size_t len);
 

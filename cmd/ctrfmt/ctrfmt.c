@@ -1,6 +1,7 @@
 /*
  * ctrfmt: the last stage of the pipeline. Reads records (ctr-records(7)) and shows them as a
- * table people read at a glance, as Tracee-style JSON events, or passes them through unchanged.
+ * table people read at a glance (table.c, text.c), as Tracee's JSON events (tracee.c), or passes
+ * them through unchanged. Every JSON it writes goes through common/jsonw.
  */
 #include <getopt.h>
 #include <stdlib.h>
