@@ -37,11 +37,8 @@ teardown() {
 
 # wait_for FILE PATTERN [SECONDS]: until a line of FILE matches the extended regex PATTERN.
 wait_for() {
-	local i
-	for ((i = 0; i < ${3:-10} * 20; i++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
+	timeout "${3:-10}" bash -c 'until grep -Eq -- "$2" "$1" 2>/dev/null; do sleep 0.05; done' \
+		_ "$1" "$2" && return 0
 	echo "timed out waiting for /$2/ in $1:" >&2
 	cat "$1" >&2
 	return 1
