@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# ctrfmt: the table, Tracee-style JSON and pass-through formats, terminal safety, streaming.
+# ctrfmt: the table, Tracee's JSON and pass-through formats, terminal safety, streaming.
 #
 # Golden files in tests/fixtures/ctrfmt/ were made with TZ=UTC and then read line by line:
 #   ctrfmt records.ndjson > records.table
@@ -7,7 +7,11 @@
 #   ctrfmt --columns TIME,event,pid,comm,path:32,CONTAINER,node,bytes,ok records.ndjson \
 #       > records.columns.table
 #   ctrfmt -f json records.ndjson > records.json
+#   ctrfmt -f tracee records.ndjson > records.tracee.json
+#   ctrfmt -f tracee --tracee-version 0.23 records.ndjson > records.tracee-v0.23.json
 #   ctrfmt hostile.ndjson > hostile.table;  ctrfmt -f json hostile.ndjson > hostile.json
+#   ctrfmt -f tracee hostile.ndjson > hostile.tracee.json
+# Every JSON golden file is also read by tests/lib/tracee_schema.py, a Tracee consumer's check.
 
 load lib/common
 
@@ -99,6 +103,18 @@ wait_lines() {
 	diff -u "$F/records.json" <(printf '%s\n' "$output")
 }
 
+@test "--format tracee matches its golden files, for Tracee 0.24 and 0.23" {
+	run --separate-stderr ctrfmt --format tracee "$F/records.ndjson"
+	assert_success
+	diff -u "$F/records.tracee.json" <(printf '%s\n' "$output")
+	run --separate-stderr ctrfmt --format tracee --tracee-version 0.23 "$F/records.ndjson"
+	assert_success
+	diff -u "$F/records.tracee-v0.23.json" <(printf '%s\n' "$output")
+	run --separate-stderr ctrfmt -f tracee "$F/hostile.ndjson"
+	assert_success
+	diff -u "$F/hostile.tracee.json" <(printf '%s\n' "$output")
+}
+
 @test "ndjson passes every record through byte for byte" {
 	ctrfmt --format ndjson "$F/records.ndjson" | cmp - "$F/records.ndjson"
 	ctrfmt -f ndjson "$F/hostile.ndjson" | cmp - "$F/hostile.ndjson"
@@ -184,6 +200,12 @@ wait_lines() {
 	run ctrfmt --no-header "$F/records.ndjson"
 	assert_line --index 0 "16:00:00.001  WARNING: 12 records lost"
 	assert_line --index 16 "16:00:09.700  WARNING: 1 record lost"
+}
+
+@test "a lost record's count of the wrong type is shown as it is, not dropped" {
+	run bash -c "printf '%s\n' '{\"event\":\"lost\",\"ts\":0,\"count\":\"12x\"}' '{\"event\":\"lost\",\"ts\":0}' | ctrfmt --no-header"
+	assert_line --index 0 "00:00:00.000  WARNING: records lost (count: 12x)"
+	assert_line --index 1 "00:00:00.000  WARNING: records lost (count unknown)"
 }
 
 @test "an unknown event is shown with the columns it has" {
@@ -328,6 +350,121 @@ wait_lines() {
 @test "fields of unknown events become args typed from their values" {
 	run bash -c "grep image_pull '$F/records.ndjson' | ctrfmt -f json | jq -c '[.args[] | [.name, .type]]'"
 	assert_output '[["bytes","uint64"],["ok","bool"],["ratio","float64"],["note","unknown"]]'
+}
+
+@test "every JSON golden file passes a Tracee consumer's schema check" {
+	run python3 "$ROOT/tests/lib/tracee_schema.py" "$F/records.json" "$F/hostile.json"
+	assert_success
+	assert_output "33 events checked"
+	run python3 "$ROOT/tests/lib/tracee_schema.py" --exact "$F/records.tracee.json" \
+		"$F/hostile.tracee.json"
+	assert_success
+	assert_output "29 events checked"
+	run python3 "$ROOT/tests/lib/tracee_schema.py" --exact --v0.23 "$F/records.tracee-v0.23.json"
+	assert_success
+	assert_output "16 events checked"
+}
+
+@test "the schema check fails what a Tracee consumer would reject" {
+	local ok
+	ok=$(sed -n 6p "$F/records.json")
+	for bad in 's/"eventId":"2018"/"eventId":2018/' 's/"eventId":"2018"/"eventId":"2019"/' \
+		's/"threadId":0,//' 's/"hostName":"",//; s/"syscall":""/"hostName":"","syscall":""/' \
+		's/"argsNum":13/"argsNum":12/' 's/"type":"uint64","value":17/"type":"uint64","value":-17/' \
+		's/"stackAddresses":\[0\]/"stackAddresses":[-1]/' 's/"isCompat":false/"isCompat":0/' \
+		's/"container":{}/"container":{"id":""}/' 's/"name":"ctime","type":"uint64"/"name":"ctime","type":"u64"/'; do
+		printf '%s\n' "$ok" | sed "$bad" >"$BATS_TEST_TMPDIR/bad"
+		! cmp -s <(printf '%s\n' "$ok") "$BATS_TEST_TMPDIR/bad" || fail "sed '$bad' changed nothing"
+		run python3 "$ROOT/tests/lib/tracee_schema.py" "$BATS_TEST_TMPDIR/bad"
+		assert_failure
+	done
+	run python3 "$ROOT/tests/lib/tracee_schema.py" --exact "$F/records.json"
+	assert_failure
+	assert_output --partial "'lost' is not one of Tracee's events"
+	assert_output --partial "runtime 'lxc' is none of Tracee's"
+}
+
+@test "every recorded record renders as Tracee's events that pass the schema check" {
+	local in
+	for in in "$F"/*.ndjson "$FIX"/ctrdetect/*.out; do
+		ctrfmt -f json "$in" >>"$BATS_TEST_TMPDIR/json"
+		ctrfmt -f tracee "$in" >>"$BATS_TEST_TMPDIR/tracee" 2>/dev/null
+		ctrfmt -f tracee --tracee-version 0.23 "$in" >>"$BATS_TEST_TMPDIR/v023" 2>/dev/null
+	done
+	run python3 "$ROOT/tests/lib/tracee_schema.py" "$BATS_TEST_TMPDIR/json"
+	assert_success
+	assert_output --regexp '^[0-9]+ events checked$'
+	run python3 "$ROOT/tests/lib/tracee_schema.py" --exact "$BATS_TEST_TMPDIR/tracee"
+	assert_success
+	run python3 "$ROOT/tests/lib/tracee_schema.py" --exact --v0.23 "$BATS_TEST_TMPDIR/v023"
+	assert_success
+}
+
+@test "each event carries Tracee's eventId as a string; events Tracee lacks carry its Undefined" {
+	run bash -c "ctrfmt -f json '$F/records.ndjson' | jq -r '[.eventName, .eventId] | @tsv' | sort -u"
+	assert_output "$(printf '%s\t%s\n' cgroup_exists 268435453 cgroup_mkdir 729 cgroup_rmdir 730 \
+		container_create 2018 container_remove 2019 existing_container 2020 image_pull 268435453 \
+		lost 268435453)"
+}
+
+@test "the complete object: the task's pid and comm, Tracee's zero values for the rest" {
+	run bash -c "sed -n 6p '$F/records.ndjson' | ctrfmt -f json | sed 's/,\"args\":.*/}/'"
+	assert_output '{"timestamp":1764000002000123456,"threadStartTime":0,"processorId":0,"processId":41240,"cgroupId":4002,"threadId":0,"parentProcessId":0,"hostProcessId":41240,"hostThreadId":0,"hostParentProcessId":0,"userId":0,"mountNamespace":0,"pidNamespace":0,"processName":"runc","executable":{"path":""},"hostName":"","containerId":"","container":{},"kubernetes":{},"eventId":"2018","eventName":"container_create","argsNum":13,"returnValue":0,"syscall":"","stackAddresses":[0],"contextFlags":{"containerStarted":false,"isCompat":false},"threadEntityId":0,"processEntityId":0,"parentEntityId":0}'
+	run bash -c "sed -n '3p;4p' '$F/records.ndjson' | ctrfmt -f json | jq -c '.stackAddresses'"
+	assert_output $'null\nnull'
+}
+
+@test "a pid, comm or cgroup_id of the wrong type is kept, as an arg of its own type" {
+	run --separate-stderr bash -c "echo '{\"event\":\"container_create\",\"ts\":5,\"pid\":\"41240\",\"comm\":7,\"cgroup_id\":-3,\"runtime\":\"docker\"}' | ctrfmt -f json | jq -c '[.processId, .hostProcessId, .processName, .cgroupId, .argsNum, .args[10:]]'"
+	assert_success
+	assert_output '[0,0,"",0,13,[{"name":"pid","type":"string","value":"41240"},{"name":"comm","type":"uint64","value":7},{"name":"cgroup_id","type":"int64","value":-3}]]'
+	# In a cgroup event, cgroup_id is one of Tracee's args: it stays there, with its own type.
+	run --separate-stderr bash -c "echo '{\"event\":\"cgroup_mkdir\",\"ts\":5,\"cgroup_id\":\"x\",\"path\":\"/a\",\"hierarchy_id\":1}' | ctrfmt -f json | jq -c '[.cgroupId, .args]'"
+	assert_output '[0,[{"name":"cgroup_id","type":"string","value":"x"},{"name":"cgroup_path","type":"string","value":"/a"},{"name":"hierarchy_id","type":"uint32","value":1}]]'
+}
+
+@test "--format tracee reports a record it has no place for, by line, and writes the others" {
+	run --separate-stderr bash -c "{ sed -n 6p '$F/records.ndjson'; echo '{\"event\":\"container_create\",\"ts\":5,\"pid\":\"41240\"}'; echo '{\"event\":\"cgroup_mkdir\",\"ts\":5,\"hierarchy_id\":-1}'; sed -n 7p '$F/records.ndjson'; } | ctrfmt -f tracee"
+	assert_success
+	assert_equal "$stderr" $'ctrfmt: line 2: field "pid" is not an integer (--format tracee)\nctrfmt: line 3: field "hierarchy_id" is not of Tracee\'s type uint32 (--format tracee)'
+	assert_equal "${#lines[@]}" 2
+	run bash -c "{ sed -n 6p '$F/records.ndjson'; echo '{\"event\":\"container_create\",\"ts\":5,\"comm\":1}'; } | ctrfmt --strict -f tracee"
+	assert_failure 65
+}
+
+@test "--format tracee writes only Tracee's events, arguments and runtime names" {
+	run --separate-stderr ctrfmt -f tracee "$F/records.ndjson"
+	assert_success
+	assert_equal "$stderr" $'ctrfmt: 12 records lost upstream (Tracee has no event for this)\nctrfmt: 1 record lost upstream (Tracee has no event for this)'
+	run bash -c "ctrfmt -f tracee '$F/records.ndjson' 2>/dev/null | jq -r '[.eventName, .argsNum, (.args | length), .args[0].value] | @tsv'"
+	assert_line --index 0 $'existing_container\t10\t10\tdocker'
+	assert_line --index 1 $'cgroup_mkdir\t3\t3\t4001'
+	assert_line --index 6 $'container_create\t10\t10\tunknown' # lxc: Tracee does not know it
+	assert_line --index 10 $'container_remove\t2\t2\tcontainerd'
+	assert_line --index 13 $'cgroup_rmdir\t3\t3\t4005'
+	assert_line --index 14 $'container_create\t10\t10\tunknown' # no runtime at all
+	assert_equal "${#lines[@]}" 16
+}
+
+@test "existing_container: ours keeps the record's context, --format tracee has Tracee's" {
+	run bash -c "sed -n 3p '$F/records.ndjson' | ctrfmt -f json | jq -c '[.processName, .processId, .cgroupId, .argsNum]'"
+	assert_output '["",0,3171,13]'
+	run bash -c "sed -n 3p '$F/records.ndjson' | ctrfmt -f tracee | jq -c '[.processName, .processId, .cgroupId, .argsNum]'"
+	assert_output '["tracee-ebpf",0,0,10]'
+}
+
+@test "--tracee-version 0.23 names the argument types as Tracee 0.23 did" {
+	run bash -c "sed -n '4p;6p;14p' '$F/records.ndjson' | ctrfmt -f json --tracee-version 0.23 | jq -c '[.args[] | .type]'"
+	assert_line --index 0 '["u64","const char*","u32","u32"]'
+	assert_line --index 1 '["const char*","const char*","unsigned long","const char*","const char*","const char*","const char*","const char*","const char*","bool","u32","u32","const char*"]'
+	assert_line --index 2 '["const char*","const char*","const char*","const char*","int","const char*","bool","u32","u32","const char*"]'
+}
+
+@test "--format tracee carries no raw control or bidi character either" {
+	ctrfmt -f tracee "$F/hostile.ndjson" >"$BATS_TEST_TMPDIR/j"
+	refute_raw_unsafe "$BATS_TEST_TMPDIR/j"
+	run grep -c '\\u202e' "$BATS_TEST_TMPDIR/j"
+	[ "$output" -ge 2 ]
 }
 
 # ---- colour ----
@@ -476,7 +613,8 @@ wait_lines() {
 	run --separate-stderr ctrfmt --help
 	assert_success
 	assert_line --index 0 "Usage: ctrfmt [OPTION]... [FILE]..."
-	assert_output --partial "--format=FORMAT"
+	assert_output --partial "--format FORMAT"
+	assert_output --partial "--tracee-version V"
 	[ -z "$stderr" ]
 }
 
@@ -486,17 +624,35 @@ wait_lines() {
 	assert_output --regexp '^ctrfmt \(ctrwatch\) [0-9]+\.[0-9]+\.[0-9]+$'
 }
 
-@test "an unknown option exits 2 with a hint" {
+@test "an unknown option or a missing value exits 2 with a quoted complaint and a hint" {
 	run --separate-stderr ctrfmt --bogus
 	assert_failure 2
 	assert_equal "$stderr" $'ctrfmt: unknown option \'--bogus\'\nTry \'ctrfmt --help\' for more information.'
 	[ -z "$output" ]
+	run --separate-stderr ctrfmt -f
+	assert_failure 2
+	assert_equal "$stderr" $'ctrfmt: option \'-f\' needs a value\nTry \'ctrfmt --help\' for more information.'
+	run --separate-stderr ctrfmt --columns
+	assert_failure 2
+	assert_equal "${stderr##*$'\n'}" "Try 'ctrfmt --help' for more information."
 }
 
 @test "an unknown format exits 2" {
 	run ctrfmt --format xml </dev/null
 	assert_failure 2
-	assert_output --partial "'xml' is not table, json or ndjson"
+	assert_output --partial "'xml' is not table, json, tracee or ndjson"
+}
+
+@test "--tracee-version takes 0.24 or 0.23, and only with the JSON formats" {
+	run ctrfmt -f json --tracee-version 0.22 </dev/null
+	assert_failure 2
+	assert_output --partial "'0.22' is not 0.24 or 0.23"
+	run ctrfmt --tracee-version 0.23 </dev/null
+	assert_failure 2
+	run ctrfmt -f ndjson --tracee-version 0.24 </dev/null
+	assert_failure 2
+	run ctrfmt -f json --tracee-version v0.23 </dev/null
+	assert_success
 }
 
 @test "table options with another format are a usage error" {

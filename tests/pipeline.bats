@@ -121,6 +121,8 @@ start_cgtap() {
 	assert_all_json
 	run jq -c "select(.eventName == \"container_create\" and (.args[1].value == \"$id\")) | [.args[0:10][] | .name]" "$TMP/out"
 	assert_output '["runtime","container_id","ctime","container_image","container_image_digest","container_name","pod_name","pod_namespace","pod_uid","pod_sandbox"]'
+	run python3 "$ROOT/tests/lib/tracee_schema.py" "$TMP/out"
+	assert_success
 	dk rm -f "$id" >/dev/null
 }
 

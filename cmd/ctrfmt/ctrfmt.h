@@ -1,7 +1,7 @@
 /*
- * ctrfmt internals: the three output formats share one way of finding the fields they want in a
- * record (fields_*), and one rule for showing untrusted text safely (cell_* for the table,
- * safe_json_* for JSON).
+ * ctrfmt internals: the output formats share one way of finding the fields they want in a record
+ * (fields_*), and one rule for showing untrusted text safely: common/jsonw's terminal-safe mode
+ * for JSON, and table cells (cell_*) that escape the same characters.
  */
 #ifndef CTRFMT_H
 #define CTRFMT_H
@@ -37,7 +37,7 @@ int fields_add(struct fields *fs, const char *name);
 /* Find every wanted key in r: fills at[] and slot_of[]. */
 void fields_scan(struct fields *fs, const struct rec *r);
 
-/* ---- text.c: untrusted text, shown safely ---- */
+/* ---- text.c: untrusted text in table cells, shown safely ---- */
 
 /* A growable byte buffer, reused from record to record. */
 struct buf {
@@ -84,19 +84,6 @@ void cell_json(struct cell *c, const char *body, size_t n);
 /* Display width of the text cell_text would show (no limit). */
 unsigned text_width(const char *s, size_t n);
 
-/*
- * Append a JSON string whose body is taken from a record (valid JSON text): quotes added;
- * escapes kept; DEL, C1 controls, format characters and separators written as \uXXXX; a lone
- * surrogate escape as \ufffd. The value is the same JSON string, safe to print on a terminal.
- */
-void safe_json_body(struct buf *o, const char *body, size_t n);
-
-/*
- * The same for a whole record line that is valid JSON (ndjson on a terminal), newline added:
- * outside strings only whitespace can differ, and control bytes there become spaces.
- */
-void safe_json_line(struct buf *o, const char *line, size_t n);
-
 /* ---- table.c and tracee.c: the formats ---- */
 
 struct table_opts {
@@ -112,8 +99,16 @@ void table__free(struct table *t);
 void table__header(struct table *t);
 int table__record(struct rec *r, void *ctx, const char **err);
 
+enum tracee_version { TRACEE_V024, TRACEE_V023, TRACEE_NVERSIONS };
+
+struct tracee_opts {
+	FILE *out;
+	bool exact; /* --format tracee: exactly Tracee's events, nothing of ours */
+	enum tracee_version version;
+};
+
 struct tracee;
-struct tracee *tracee__new(void);
+struct tracee *tracee__new(const struct tracee_opts *o);
 void tracee__free(struct tracee *t);
 int tracee__record(struct rec *r, void *ctx, const char **err);
 

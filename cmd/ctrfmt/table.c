@@ -427,12 +427,17 @@ static void lost_row(struct table *t, struct rec *r)
 	rec_i64(r, r->ts, &ts);
 	cell_time(t, &c, ts);
 	pad(&t->row, GAP);
-	if (i >= 0 && rec_u64(r, i, &n) == 0)
+	if (i >= 0 && rec_u64(r, i, &n) == 0) {
 		snprintf(msg, sizeof(msg), "WARNING: %llu record%s lost", (unsigned long long)n,
 			 n == 1 ? "" : "s");
-	else
-		snprintf(msg, sizeof(msg), "WARNING: records lost (count unknown)");
-	cell_text(&c, msg, strlen(msg));
+		cell_text(&c, msg, strlen(msg));
+	} else if (i >= 0) { /* a count of the wrong type is shown as it is, not dropped */
+		cell_text(&c, "WARNING: records lost (count: ", 30);
+		cell_value(&c, r, i);
+		cell_text(&c, ")", 1);
+	} else {
+		cell_text(&c, "WARNING: records lost (count unknown)", 37);
+	}
 	row_end(t, COLOR_WARN, body);
 }
 

@@ -1,151 +1,259 @@
 /*
- * --format json: one event a line in Tracee's legacy JSON schema (tracee.md 8.3), so that what
- * was built for Tracee's container events reads ours unchanged.
+ * --format json and --format tracee: one event a line in Tracee's legacy JSON schema, the object
+ * Tracee v0.24.1 writes with json.Marshal(trace.Event) (types/trace/trace.go), so that what was
+ * built for Tracee's container events reads ours unchanged. Every key Tracee always writes comes
+ * out, in its order and with its JSON type; eventId is a string, as Tracee writes it
+ * (`json:"eventId,string"`). matchedPolicies and metadata are left out, as Go leaves them out
+ * when empty. ctrfmt(1) documents the object field by field.
  *
- * Context: the task that made the change (pid, comm) and the cgroup it concerns (cgroup_id;
- * Tracee has the task's own cgroup there, which we do not know). For the container lifecycle
- * and cgroup events the container context is empty, as in Tracee: the task that creates or
- * removes a container's cgroup (runc, containerd-shim, conmon) runs on the host, and the
- * container's own data travels in args. Any other event that carries container fields happened
- * inside that container, so they fill the context (empty strings left out, like Go's omitempty).
+ * Context: the task that made the change (pid, comm), and the cgroup the record is about
+ * (cgroup_id; Tracee has the task's own cgroup there, which we do not know); the other process
+ * fields are Tracee's zero values. For the container lifecycle and cgroup events the container
+ * context is empty, as in Tracee: the task that creates or removes a container's cgroup (runc,
+ * containerd-shim, conmon) runs on the host, and the container's data travels in args. Any other
+ * event that carries container fields happened inside that container, so they fill the context
+ * (empty strings left out, like Go's omitempty).
  *
- * Strings are copied from the record with their escapes, through safe_json_body(): the same
- * JSON values, with what a terminal could act on (DEL, C1, bidi and other format characters)
- * escaped too, which jsonw leaves raw. Each event is built in one buffer and written at once.
+ * Args: Tracee's arguments first, in its order and types (defaults where a field is missing, as
+ * Tracee sends ""/0/false without enrichment). --format json then adds every other field of the
+ * record in its order, typed from its value: nothing in a record is dropped, and a pid, comm or
+ * cgroup_id of the wrong type is kept that way too (the context gets Tracee's zero value).
+ * --format tracee writes exactly Tracee's events: its arguments only, its event and runtime
+ * names only, its existing_container context; a record that cannot be written so (a field of
+ * the wrong type) is reported as bad input.
  *
- * Args: Tracee's arguments first, in its order and types (for container_create and
- * existing_container all ten, defaults where a field is missing, as Tracee sends ""/0/false
- * without enrichment); then every other field of the record in its order, typed from its value.
- * Nothing in a record is dropped.
+ * Strings are copied from the record with their escapes, through jsonw's terminal-safe mode: the
+ * same JSON values, with what a terminal could act on escaped too.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctrfmt.h"
+#include "jsonw.h"
 #include "log.h"
 
-enum kind { K_CREATE, K_REMOVE, K_CGROUP, K_OTHER, K_NKINDS };
-enum dflt { D_NONE, D_STR, D_U64, D_BOOL };
+/* The JSON types of a value, and their names in Tracee's "type" by version. */
+enum vtype { T_STRING, T_BOOL, T_U64, T_U32, T_I64, T_I32, T_F64, T_NULL, T_N };
+
+static const char *const type_names[TRACEE_NVERSIONS][T_N] = {
+    [TRACEE_V024] = {"string", "bool", "uint64", "uint32", "int64", "int32", "float64", "unknown"},
+    /* v0.23 used C type names; its reader rejects a number whose type it does not know. */
+    [TRACEE_V023] = {"const char*", "bool", "unsigned long", "u32", "long", "int", "float64",
+		     "unknown"},
+};
 
 struct arg {
 	const char *name;  /* the arg's name */
 	const char *field; /* the record field it comes from */
-	const char *type;  /* Tracee's declared type */
-	enum dflt dflt;	   /* what to send when the field is missing; D_NONE: leave the arg out */
+	enum vtype type;   /* Tracee's declared type */
+	const char *v023;  /* Tracee v0.23's name for that type, when not type_names' */
+	bool dflt;	   /* sent with Tracee's zero value when the record lacks the field */
 };
 
+/* container_create and existing_container: Tracee's ten (pkg/events/core.go). */
 static const struct arg create_args[] = {
-    {"runtime", "runtime", "string", D_STR},
-    {"container_id", "container_id", "string", D_STR},
-    {"ctime", "ctime", "uint64", D_U64},
-    {"container_image", "container_image", "string", D_STR},
-    {"container_image_digest", "container_image_digest", "string", D_STR},
-    {"container_name", "container_name", "string", D_STR},
-    {"pod_name", "pod_name", "string", D_STR},
-    {"pod_namespace", "pod_namespace", "string", D_STR},
-    {"pod_uid", "pod_uid", "string", D_STR},
-    {"pod_sandbox", "pod_sandbox", "bool", D_BOOL},
-    {NULL, NULL, NULL, D_NONE},
+    {"runtime", "runtime", T_STRING, NULL, true},
+    {"container_id", "container_id", T_STRING, NULL, true},
+    {"ctime", "ctime", T_U64, NULL, true},
+    {"container_image", "container_image", T_STRING, NULL, true},
+    {"container_image_digest", "container_image_digest", T_STRING, NULL, true},
+    {"container_name", "container_name", T_STRING, NULL, true},
+    {"pod_name", "pod_name", T_STRING, NULL, true},
+    {"pod_namespace", "pod_namespace", T_STRING, NULL, true},
+    {"pod_uid", "pod_uid", T_STRING, NULL, true},
+    {"pod_sandbox", "pod_sandbox", T_BOOL, NULL, true},
+    {NULL, NULL, T_NULL, NULL, false},
 };
 
 /* Tracee sends runtime and container_id only; what ctrenrich adds follows, when present. */
 static const struct arg remove_args[] = {
-    {"runtime", "runtime", "string", D_STR},
-    {"container_id", "container_id", "string", D_STR},
-    {"ctime", "ctime", "uint64", D_NONE},
-    {"container_image", "container_image", "string", D_NONE},
-    {"container_image_digest", "container_image_digest", "string", D_NONE},
-    {"container_name", "container_name", "string", D_NONE},
-    {"pod_name", "pod_name", "string", D_NONE},
-    {"pod_namespace", "pod_namespace", "string", D_NONE},
-    {"pod_uid", "pod_uid", "string", D_NONE},
-    {"pod_sandbox", "pod_sandbox", "bool", D_NONE},
-    {"exit_code", "exit_code", "int32", D_NONE},
-    {"finished_at", "finished_at", "string", D_NONE},
-    {"oom_killed", "oom_killed", "bool", D_NONE},
-    {NULL, NULL, NULL, D_NONE},
+    {"runtime", "runtime", T_STRING, NULL, true},
+    {"container_id", "container_id", T_STRING, NULL, true},
+    {"ctime", "ctime", T_U64, NULL, false},
+    {"container_image", "container_image", T_STRING, NULL, false},
+    {"container_image_digest", "container_image_digest", T_STRING, NULL, false},
+    {"container_name", "container_name", T_STRING, NULL, false},
+    {"pod_name", "pod_name", T_STRING, NULL, false},
+    {"pod_namespace", "pod_namespace", T_STRING, NULL, false},
+    {"pod_uid", "pod_uid", T_STRING, NULL, false},
+    {"pod_sandbox", "pod_sandbox", T_BOOL, NULL, false},
+    {"exit_code", "exit_code", T_I32, NULL, false},
+    {"finished_at", "finished_at", T_STRING, NULL, false},
+    {"oom_killed", "oom_killed", T_BOOL, NULL, false},
+    {NULL, NULL, T_NULL, NULL, false},
 };
 
 static const struct arg cgroup_args[] = {
-    {"cgroup_id", "cgroup_id", "uint64", D_U64},
-    {"cgroup_path", "path", "string", D_STR},
-    {"hierarchy_id", "hierarchy_id", "uint32", D_U64},
-    {NULL, NULL, NULL, D_NONE},
+    {"cgroup_id", "cgroup_id", T_U64, "u64", true},
+    {"cgroup_path", "path", T_STRING, NULL, true},
+    {"hierarchy_id", "hierarchy_id", T_U32, NULL, true},
+    {NULL, NULL, T_NULL, NULL, false},
 };
 
 static const struct arg no_args[] = {
-    {NULL, NULL, NULL, D_NONE},
+    {NULL, NULL, T_NULL, NULL, false},
 };
 
-static const struct arg *const kind_args[K_NKINDS] = {create_args, remove_args, cgroup_args,
-						      no_args};
+/* Tracee's events.Undefined: the id of events Tracee has no definition for. */
+#define UNDEFINED_ID "268435453"
+
+/* The events we know; Tracee's ids are those of v0.24.1 (and v0.23). */
+static const struct event {
+	const char *name;
+	const char *id;
+	const struct arg *args;
+	unsigned ntracee; /* how many of args are Tracee's; 0: Tracee has no such event */
+	bool derived;	  /* derived from a kernel event: stackAddresses [0] */
+	bool scan;	  /* made at start-up: Tracee's context is its own (tracee-ebpf) */
+	bool host;	  /* the container context is empty: the container's data is in args */
+} events[] = {
+    {"container_create", "2018", create_args, 10, true, false, true},
+    {"existing_container", "2020", create_args, 10, false, true, true},
+    {"container_remove", "2019", remove_args, 2, true, false, true},
+    {"cgroup_mkdir", "729", cgroup_args, 3, false, false, true},
+    {"cgroup_rmdir", "730", cgroup_args, 3, false, false, true},
+    {"cgroup_exists", UNDEFINED_ID, cgroup_args, 0, false, false, true},
+    {"lost", UNDEFINED_ID, no_args, 0, false, false, false},
+    {NULL, UNDEFINED_ID, no_args, 0, false, false, false}, /* any other event */
+};
+
+#define NEVENTS (sizeof(events) / sizeof(events[0]))
+#define MAX_ARGS 16
+#define HEAD_MAX 64
+
+/* Members that are the same in every event, spelled out here. */
+#define MEMBERS(w, lit) jsonw_members((w), (lit), sizeof(lit) - 1)
+
+/* Runtime names Tracee knows; --format tracee writes any other as "unknown". */
+static const char *const tracee_runtimes[] = {
+    "docker", "containerd", "crio", "podman", "garden", "unknown", NULL,
+};
 
 /* Declared types of the other fields we know; the rest are typed from their values. */
 static const struct {
-	const char *field, *type;
+	const char *field;
+	enum vtype type;
 } known_types[] = {
-    {"level", "uint32"},
-    {"count", "uint64"},
-    {"pid", "int32"},
-    {"exit_code", "int32"},
+    {"level", T_U32},
+    {"count", T_U64},
+    {"pid", T_I32},
+    {"exit_code", T_I32},
 };
 
-/* Context fields of events that happen inside a container (K_OTHER). */
-enum ctx_field {
-	X_ID,
-	X_NAME,
-	X_IMAGE,
-	X_DIGEST,
-	X_POD_NAME,
-	X_POD_NS,
-	X_POD_UID,
-	X_SANDBOX,
-	X_N,
+/*
+ * Record fields with a place in the event's context: the task's (every event), and the
+ * container's (events that are not the host's).
+ */
+enum role {
+	R_PID,
+	R_COMM,
+	R_CGROUP_ID,
+	R_ID,
+	R_NAME,
+	R_IMAGE,
+	R_DIGEST,
+	R_POD_NAME,
+	R_POD_NS,
+	R_POD_UID,
+	R_SANDBOX,
+	R_N,
 };
 
-static const char *const ctx_fields[X_N] = {
-    "container_id", "container_name", "container_image", "container_image_digest",
-    "pod_name",	    "pod_namespace",  "pod_uid",	 "pod_sandbox",
+static const struct {
+	const char *field;
+	enum vtype type; /* the JSON type Tracee's field takes */
+	const char *key; /* the key in container{} or kubernetes{} */
+} roles[R_N] = {
+    [R_PID] = {"pid", T_I64, NULL},
+    [R_COMM] = {"comm", T_STRING, NULL},
+    [R_CGROUP_ID] = {"cgroup_id", T_U64, NULL},
+    [R_ID] = {"container_id", T_STRING, "id"},
+    [R_NAME] = {"container_name", T_STRING, "name"},
+    [R_IMAGE] = {"container_image", T_STRING, "image"},
+    [R_DIGEST] = {"container_image_digest", T_STRING, "imageDigest"},
+    [R_POD_NAME] = {"pod_name", T_STRING, "podName"},
+    [R_POD_NS] = {"pod_namespace", T_STRING, "podNamespace"},
+    [R_POD_UID] = {"pod_uid", T_STRING, "podUID"},
+    [R_SANDBOX] = {"pod_sandbox", T_BOOL, "podSandbox"},
 };
 
 struct tracee {
+	struct jsonw w;
 	struct fields fs;
-	struct buf out; /* the event being written: one fwrite a record */
-	int s_pid, s_comm, s_cgroup_id;
-	int s_ctx[X_N];
-	int s_arg[K_NKINDS][16];	 /* slot of each entry of kind_args[k] */
-	bool used[K_NKINDS][FIELDS_MAX]; /* slots that are context or Tracee args, by kind */
-	const char *type_of[FIELDS_MAX]; /* declared type by slot, or NULL */
-	int *extra;			 /* value indexes of the other fields, reused */
+	bool exact;
+	enum tracee_version version;
+	int s_role[R_N];		  /* slot of each context field */
+	signed char role_of[FIELDS_MAX];  /* context role by slot, or -1 */
+	int s_arg[NEVENTS][MAX_ARGS];	  /* slot of each entry of events[e].args */
+	bool used[NEVENTS][FIELDS_MAX];	  /* slots that are args of Tracee's, by event */
+	signed char declared[FIELDS_MAX]; /* declared type by slot, or -1 */
+	/* "name":NAME,"type":TYPE of each of Tracee's args, for a value of the declared type */
+	char head[NEVENTS][MAX_ARGS][HEAD_MAX];
+	unsigned char head_len[NEVENTS][MAX_ARGS];
+	/* "name":NAME,"type":TYPE of the other fields whose type we know, by slot */
+	char xhead[FIELDS_MAX][HEAD_MAX];
+	unsigned char xhead_len[FIELDS_MAX];
+	char type[T_N][HEAD_MAX]; /* "type":TYPE of the other fields, by value type */
+	unsigned char type_len[T_N];
+	char id[NEVENTS][HEAD_MAX]; /* "eventId":ID */
+	unsigned char id_len[NEVENTS];
+	int *extra; /* value indexes of the other fields, reused */
 	unsigned extra_cap;
 };
 
-struct tracee *tracee__new(void)
+/* Tracee's name of type vt, for arg a (NULL: a field of ours). */
+static const char *type_name(const struct tracee *t, const struct arg *a, enum vtype vt)
+{
+	if (a && a->v023 && t->version == TRACEE_V023 && vt == a->type)
+		return a->v023;
+	return type_names[t->version][vt];
+}
+
+struct tracee *tracee__new(const struct tracee_opts *o)
 {
 	struct tracee *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
+	jsonw_init(&t->w, o->out);
+	jsonw_terminal(&t->w, true);
+	t->exact = o->exact;
+	t->version = o->version;
 	fields_init(&t->fs);
-	t->s_pid = fields_add(&t->fs, "pid");
-	t->s_comm = fields_add(&t->fs, "comm");
-	t->s_cgroup_id = fields_add(&t->fs, "cgroup_id");
-	for (int x = 0; x < X_N; x++)
-		t->s_ctx[x] = fields_add(&t->fs, ctx_fields[x]);
-	for (int k = 0; k < K_NKINDS; k++) {
-		t->used[k][fields_add(&t->fs, "event")] = true;
-		t->used[k][fields_add(&t->fs, "ts")] = true;
-		t->used[k][t->s_pid] = t->used[k][t->s_comm] = t->used[k][t->s_cgroup_id] = true;
-		for (int a = 0; kind_args[k][a].name; a++) {
-			int s = fields_add(&t->fs, kind_args[k][a].field);
+	memset(t->declared, -1, sizeof(t->declared));
+	memset(t->role_of, -1, sizeof(t->role_of));
+	for (int ro = 0; ro < R_N; ro++) {
+		t->s_role[ro] = fields_add(&t->fs, roles[ro].field);
+		t->role_of[t->s_role[ro]] = (signed char)ro;
+	}
+	for (int vt = 0; vt < T_N; vt++)
+		t->type_len[vt] = (unsigned char)snprintf(t->type[vt], HEAD_MAX, "\"type\":\"%s\"",
+							  type_names[t->version][vt]);
+	for (size_t e = 0; e < NEVENTS; e++) {
+		t->id_len[e] =
+		    (unsigned char)snprintf(t->id[e], HEAD_MAX, "\"eventId\":\"%s\"", events[e].id);
+		t->used[e][fields_add(&t->fs, "event")] = true;
+		t->used[e][fields_add(&t->fs, "ts")] = true;
+		for (int a = 0; events[e].args[a].name; a++) {
+			int s = fields_add(&t->fs, events[e].args[a].field);
 
-			t->s_arg[k][a] = s;
-			t->used[k][s] = true;
-			t->type_of[s] = kind_args[k][a].type;
+			t->s_arg[e][a] = s;
+			t->used[e][s] = true;
+			t->declared[s] = (signed char)events[e].args[a].type;
+			t->head_len[e][a] = (unsigned char)snprintf(
+			    t->head[e][a], HEAD_MAX, "\"name\":\"%s\",\"type\":\"%s\"",
+			    events[e].args[a].name,
+			    type_name(t, &events[e].args[a], events[e].args[a].type));
 		}
 	}
 	for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
-		t->type_of[fields_add(&t->fs, known_types[i].field)] = known_types[i].type;
+		t->declared[fields_add(&t->fs, known_types[i].field)] =
+		    (signed char)known_types[i].type;
+	for (unsigned s = 0; s < t->fs.n; s++)
+		if (t->declared[s] >= 0)
+			t->xhead_len[s] = (unsigned char)snprintf(
+			    t->xhead[s], HEAD_MAX, "\"name\":\"%s\",\"type\":\"%s\"", t->fs.name[s],
+			    type_names[t->version][t->declared[s]]);
 	return t;
 }
 
@@ -154,210 +262,125 @@ void tracee__free(struct tracee *t)
 	if (!t)
 		return;
 	fields_free(&t->fs);
-	buf_free(&t->out);
 	free(t->extra);
 	free(t);
 }
 
-static enum kind kind_of(const struct rec *r)
+static size_t event_of(const struct rec *r)
 {
-	if (rec_str_eq(r, r->event, "container_create") ||
-	    rec_str_eq(r, r->event, "existing_container"))
-		return K_CREATE;
-	if (rec_str_eq(r, r->event, "container_remove"))
-		return K_REMOVE;
-	if (rec_str_eq(r, r->event, "cgroup_mkdir") || rec_str_eq(r, r->event, "cgroup_rmdir") ||
-	    rec_str_eq(r, r->event, "cgroup_exists"))
-		return K_CGROUP;
-	return K_OTHER;
+	size_t e;
+
+	for (e = 0; events[e].name; e++)
+		if (rec_str_eq(r, r->event, events[e].name))
+			break;
+	return e;
 }
 
-static void put_cstr(struct buf *o, const char *s)
+/* ---- values and their types ---- */
+
+static bool fits(enum vtype type, const struct rec *r, int i)
 {
-	buf_put(o, s, strlen(s));
+	uint64_t u;
+	int64_t s;
+
+	switch (type) {
+	case T_STRING:
+		return rec_type(r, i) == REC_STRING;
+	case T_BOOL:
+		return rec_type(r, i) == REC_BOOL;
+	case T_U64:
+		return rec_u64(r, i, &u) == 0;
+	case T_U32:
+		return rec_u64(r, i, &u) == 0 && u <= UINT32_MAX;
+	case T_I64:
+		return rec_i64(r, i, &s) == 0;
+	case T_I32:
+		return rec_i64(r, i, &s) == 0 && s >= INT32_MIN && s <= INT32_MAX;
+	case T_F64:
+		return rec_type(r, i) == REC_NUMBER;
+	case T_NULL:
+	case T_N:
+		break;
+	}
+	return rec_type(r, i) == REC_NULL;
 }
 
-static void put_u64(struct buf *o, uint64_t v)
+/* The declared type when the value has it; otherwise the value's own. */
+static enum vtype type_of(int declared, const struct rec *r, int i)
 {
-	char d[24];
-	size_t i = sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	buf_put(o, d + i, sizeof(d) - i);
+	switch (rec_type(r, i)) {
+	case REC_STRING:
+		return T_STRING;
+	case REC_BOOL:
+		return T_BOOL;
+	case REC_NULL:
+		return T_NULL;
+	case REC_NUMBER:
+		break;
+	}
+	if (declared >= 0 && fits((enum vtype)declared, r, i))
+		return (enum vtype)declared;
+	if (fits(T_U64, r, i))
+		return T_U64;
+	if (fits(T_I64, r, i))
+		return T_I64;
+	return T_F64;
 }
 
-/* A record's value i: strings made terminal-safe, numbers and booleans copied as written. */
-static void put_value(struct buf *o, const struct rec *r, int i)
+/* A record's value i, as it was written (strings made terminal-safe). */
+static void value(struct jsonw *w, const char *key, const struct rec *r, int i)
 {
 	size_t n;
 	const char *raw = rec_raw(r, i, &n);
 
-	if (rec_type(r, i) == REC_STRING)
-		safe_json_body(o, raw + 1, n - 2);
+	if (raw[0] == '"') /* a string: its body, escapes and all */
+		jsonw_str_json(w, key, raw + 1, n - 2);
 	else
-		buf_put(o, raw, n);
+		jsonw_raw(w, key, raw, n);
 }
 
-static bool fits(const char *type, const struct rec *r, int i)
+/* Tracee's zero value of a type. */
+static void zero(struct jsonw *w, const char *key, enum vtype type)
 {
-	uint64_t u;
-	int64_t s;
-
-	if (!strcmp(type, "uint64"))
-		return rec_u64(r, i, &u) == 0;
-	if (!strcmp(type, "uint32"))
-		return rec_u64(r, i, &u) == 0 && u <= UINT32_MAX;
-	if (!strcmp(type, "int32"))
-		return rec_i64(r, i, &s) == 0 && s >= INT32_MIN && s <= INT32_MAX;
-	return false;
+	if (type == T_STRING)
+		jsonw_str(w, key, "");
+	else if (type == T_BOOL)
+		jsonw_bool(w, key, false);
+	else
+		jsonw_u64(w, key, 0);
 }
 
-/* The declared type when the value has it; otherwise the value's own. */
-static const char *type_of(const char *declared, const struct rec *r, int i)
-{
-	uint64_t u;
-	int64_t s;
+/* ---- the record's parts ---- */
 
-	switch (rec_type(r, i)) {
-	case REC_STRING:
-		return "string";
-	case REC_BOOL:
-		return "bool";
-	case REC_NULL:
-		return "unknown";
-	case REC_NUMBER:
-		break;
+struct ctx {
+	int at[R_N];   /* value index of each context field, or -1: missing or of the wrong type */
+	bool bad[R_N]; /* present, but of the wrong type */
+};
+
+static void find_ctx(const struct tracee *t, const struct rec *r, const struct event *ev,
+		     struct ctx *c)
+{
+	for (int ro = 0; ro < R_N; ro++) {
+		int i = ro >= R_ID && ev->host ? -1 : t->fs.at[t->s_role[ro]];
+
+		c->bad[ro] = i >= 0 && !fits(roles[ro].type, r, i);
+		c->at[ro] = c->bad[ro] ? -1 : i;
 	}
-	if (declared && fits(declared, r, i))
-		return declared;
-	if (rec_u64(r, i, &u) == 0)
-		return "uint64";
-	if (rec_i64(r, i, &s) == 0)
-		return "int64";
-	return "float64";
 }
 
-/* {"name":NAME,"type":TYPE,"value":  (name is a JSON string body) */
-static void arg_open(struct buf *o, bool first, const char *name, size_t n, const char *type)
+/* True when value index i (slot s) has a place in the event's context. */
+static bool in_ctx(const struct tracee *t, const struct ctx *c, int s, int i)
 {
-	if (!first)
-		BUF_LIT(o, ",");
-	BUF_LIT(o, "{\"name\":");
-	safe_json_body(o, name, n);
-	BUF_LIT(o, ",\"type\":\"");
-	put_cstr(o, type);
-	BUF_LIT(o, "\",\"value\":");
+	int ro = t->role_of[s];
+
+	return ro >= 0 && c->at[ro] == i;
 }
 
-static void put_arg(struct buf *o, bool first, const char *name, size_t name_len, const char *type,
-		    const struct rec *r, int i)
+/* --format json: the fields that go to args after Tracee's, in record order. */
+static unsigned find_extra(struct tracee *t, const struct rec *r, size_t e, const struct ctx *c)
 {
-	arg_open(o, first, name, name_len, type_of(type, r, i));
-	put_value(o, r, i);
-	BUF_LIT(o, "}");
-}
+	unsigned nf = rec_nfields(r), n = 0;
 
-static void put_default(struct buf *o, bool first, const struct arg *a)
-{
-	arg_open(o, first, a->name, strlen(a->name), a->type);
-	if (a->dflt == D_STR)
-		BUF_LIT(o, "\"\"}");
-	else if (a->dflt == D_BOOL)
-		BUF_LIT(o, "false}");
-	else
-		BUF_LIT(o, "0}");
-}
-
-static int ctx_at(const struct tracee *t, const struct rec *r, enum ctx_field x)
-{
-	int i = t->fs.at[t->s_ctx[x]];
-	enum rec_type want = x == X_SANDBOX ? REC_BOOL : REC_STRING;
-
-	return i >= 0 && rec_type(r, i) == want ? i : -1;
-}
-
-/* A context string: omitted when missing or empty (Go's omitempty). */
-static void put_ctx_str(struct buf *o, bool *first, const char *key, const struct rec *r, int i)
-{
-	size_t n;
-	const char *raw;
-
-	if (i < 0)
-		return;
-	raw = rec_raw(r, i, &n);
-	if (n <= 2)
-		return;
-	if (!*first)
-		BUF_LIT(o, ",");
-	*first = false;
-	put_cstr(o, key);
-	safe_json_body(o, raw + 1, n - 2);
-}
-
-static void put_context(struct tracee *t, const struct rec *r, enum kind k)
-{
-	struct buf *o = &t->out;
-	int x[X_N];
-	bool sandbox = false, first;
-
-	if (k != K_OTHER) {
-		BUF_LIT(o, ",\"containerId\":\"\",\"container\":{},\"kubernetes\":{}");
-		return;
-	}
-	for (int j = 0; j < X_N; j++)
-		x[j] = ctx_at(t, r, (enum ctx_field)j);
-	BUF_LIT(o, ",\"containerId\":");
-	if (x[X_ID] >= 0)
-		put_value(o, r, x[X_ID]);
-	else
-		BUF_LIT(o, "\"\"");
-	BUF_LIT(o, ",\"container\":{");
-	first = true;
-	put_ctx_str(o, &first, "\"id\":", r, x[X_ID]);
-	put_ctx_str(o, &first, "\"name\":", r, x[X_NAME]);
-	put_ctx_str(o, &first, "\"image\":", r, x[X_IMAGE]);
-	put_ctx_str(o, &first, "\"imageDigest\":", r, x[X_DIGEST]);
-	BUF_LIT(o, "},\"kubernetes\":{");
-	first = true;
-	put_ctx_str(o, &first, "\"podName\":", r, x[X_POD_NAME]);
-	put_ctx_str(o, &first, "\"podNamespace\":", r, x[X_POD_NS]);
-	put_ctx_str(o, &first, "\"podUID\":", r, x[X_POD_UID]);
-	if (x[X_SANDBOX] >= 0 && rec_bool(r, x[X_SANDBOX], &sandbox) == 0 && sandbox)
-		put_cstr(o, first ? "\"podSandbox\":true" : ",\"podSandbox\":true");
-	BUF_LIT(o, "}");
-}
-
-/* A context number: the value when it is an integer of the right kind, else 0. */
-static void put_ctx_int(struct buf *o, const struct rec *r, int i, bool sign)
-{
-	uint64_t u;
-	int64_t s;
-
-	if (i >= 0 && (sign ? rec_i64(r, i, &s) : rec_u64(r, i, &u)) == 0)
-		put_value(o, r, i);
-	else
-		BUF_LIT(o, "0");
-}
-
-int tracee__record(struct rec *r, void *ctx, const char **err)
-{
-	struct tracee *t = ctx;
-	struct buf *o = &t->out;
-	enum kind k = kind_of(r);
-	const struct arg *args = kind_args[k];
-	unsigned nf = rec_nfields(r), nextra = 0, nargs = 0;
-	bool first = true;
-	int pid, comm;
-
-	(void)err;
-	fields_scan(&t->fs, r);
-	pid = t->fs.at[t->s_pid];
-	comm = t->fs.at[t->s_comm];
-
-	/* Which fields go to args after Tracee's own. */
 	if (nf > t->extra_cap) {
 		unsigned cap = nf < 64 ? 64 : nf * 2;
 		int *p = realloc(t->extra, cap * sizeof(*p));
@@ -370,62 +393,220 @@ int tracee__record(struct rec *r, void *ctx, const char **err)
 	for (unsigned i = 0; i < nf; i++) {
 		int s = t->fs.slot_of[i];
 
-		if (s >= 0 && t->used[k][s])
+		if (s >= 0 && (t->used[e][s] || in_ctx(t, c, s, (int)i)))
 			continue;
-		if (k == K_OTHER && s >= 0) {
-			bool in_ctx = false;
-
-			for (int x = 0; x < X_N && !in_ctx; x++)
-				in_ctx = s == t->s_ctx[x] && ctx_at(t, r, (enum ctx_field)x) >= 0;
-			if (in_ctx)
-				continue;
-		}
-		t->extra[nextra++] = (int)i;
+		t->extra[n++] = (int)i;
 	}
-	for (int a = 0; args[a].name; a++)
-		if (args[a].dflt != D_NONE || t->fs.at[t->s_arg[k][a]] >= 0)
+	return n;
+}
+
+/* --format tracee: a record Tracee's shape has no place for is bad input. */
+static int check_exact(const struct tracee *t, const struct rec *r, size_t e, const struct ctx *c,
+		       const char **err)
+{
+	const struct event *ev = &events[e];
+	static char msg[96];
+
+	if (!ev->scan) {
+		if (c->bad[R_PID])
+			*err = "field \"pid\" is not an integer (--format tracee)";
+		else if (c->bad[R_COMM])
+			*err = "field \"comm\" is not a string (--format tracee)";
+		else if (c->bad[R_CGROUP_ID])
+			*err = "field \"cgroup_id\" is not an unsigned integer (--format tracee)";
+		if (*err)
+			return -1;
+	}
+	for (unsigned a = 0; a < ev->ntracee; a++) {
+		int i = t->fs.at[t->s_arg[e][a]];
+
+		if (i < 0 || fits(ev->args[a].type, r, i))
+			continue;
+		snprintf(msg, sizeof(msg),
+			 "field \"%s\" is not of Tracee's type %s (--format tracee)",
+			 ev->args[a].field, type_names[TRACEE_V024][ev->args[a].type]);
+		*err = msg;
+		return -1;
+	}
+	return 0;
+}
+
+/* A context number: the record's value, or Tracee's zero. */
+static void ctx_num(struct jsonw *w, const char *key, const struct rec *r, int i)
+{
+	if (i >= 0)
+		value(w, key, r, i);
+	else
+		jsonw_u64(w, key, 0);
+}
+
+/* A container context string: left out when missing or empty (Go's omitempty). */
+static void ctx_str(struct jsonw *w, const struct rec *r, const struct ctx *c, enum role ro)
+{
+	size_t n;
+
+	if (c->at[ro] >= 0 && (rec_raw(r, c->at[ro], &n), n > 2))
+		value(w, roles[ro].key, r, c->at[ro]);
+}
+
+static void put_context(struct tracee *t, const struct rec *r, const struct event *ev,
+			const struct ctx *c)
+{
+	struct jsonw *w = &t->w;
+	bool own = t->exact && ev->scan; /* Tracee's own context: tracee-ebpf, all zero */
+	bool sandbox = false;
+
+	value(w, "timestamp", r, r->ts);
+	MEMBERS(w, "\"threadStartTime\":0,\"processorId\":0");
+	ctx_num(w, "processId", r, own ? -1 : c->at[R_PID]);
+	ctx_num(w, "cgroupId", r, own ? -1 : c->at[R_CGROUP_ID]);
+	MEMBERS(w, "\"threadId\":0,\"parentProcessId\":0");
+	ctx_num(w, "hostProcessId", r, own ? -1 : c->at[R_PID]);
+	MEMBERS(w, "\"hostThreadId\":0,\"hostParentProcessId\":0,\"userId\":0,"
+		   "\"mountNamespace\":0,\"pidNamespace\":0");
+	if (own)
+		jsonw_str(w, "processName", "tracee-ebpf");
+	else if (c->at[R_COMM] >= 0)
+		value(w, "processName", r, c->at[R_COMM]);
+	else
+		jsonw_str(w, "processName", "");
+	jsonw_obj_open(w, "executable");
+	MEMBERS(w, "\"path\":\"\"");
+	jsonw_obj_close(w);
+	MEMBERS(w, "\"hostName\":\"\"");
+
+	if (c->at[R_ID] >= 0)
+		value(w, "containerId", r, c->at[R_ID]);
+	else
+		MEMBERS(w, "\"containerId\":\"\"");
+	jsonw_obj_open(w, "container");
+	for (int ro = R_ID; ro <= R_DIGEST; ro++)
+		ctx_str(w, r, c, (enum role)ro);
+	jsonw_obj_close(w);
+	jsonw_obj_open(w, "kubernetes");
+	for (int ro = R_POD_NAME; ro <= R_POD_UID; ro++)
+		ctx_str(w, r, c, (enum role)ro);
+	if (c->at[R_SANDBOX] >= 0 && rec_bool(r, c->at[R_SANDBOX], &sandbox) == 0 && sandbox)
+		jsonw_bool(w, roles[R_SANDBOX].key, true);
+	jsonw_obj_close(w);
+}
+
+/* --format tracee: a runtime name Tracee does not know (it names those "unknown"). */
+static bool runtime_unknown(const struct rec *r, int i)
+{
+	for (const char *const *rt = tracee_runtimes; *rt; rt++)
+		if (rec_str_eq(r, i, *rt))
+			return false;
+	return true;
+}
+
+/* One of Tracee's args: the record's value, or Tracee's zero when the record lacks it. */
+static void tracee_arg(struct tracee *t, const struct rec *r, size_t e, unsigned a, int i)
+{
+	struct jsonw *w = &t->w;
+	const struct arg *arg = &events[e].args[a];
+	enum vtype vt = i < 0 ? arg->type : type_of((int)arg->type, r, i);
+
+	jsonw_obj_open(w, NULL);
+	if (vt == arg->type) {
+		jsonw_members(w, t->head[e][a], t->head_len[e][a]);
+	} else {
+		jsonw_str(w, "name", arg->name);
+		jsonw_str(w, "type", type_name(t, arg, vt));
+	}
+	if (t->exact && !strcmp(arg->field, "runtime") && (i < 0 || runtime_unknown(r, i)))
+		jsonw_str(w, "value", "unknown");
+	else if (i < 0)
+		zero(w, "value", arg->type);
+	else
+		value(w, "value", r, i);
+	jsonw_obj_close(w);
+}
+
+/* One of ours: named by its key, typed from its value. */
+static void extra_arg(struct tracee *t, const struct rec *r, int i)
+{
+	struct jsonw *w = &t->w;
+	int s = t->fs.slot_of[i];
+	enum vtype vt = type_of(s >= 0 ? t->declared[s] : -1, r, i);
+	size_t n;
+	const char *key;
+
+	jsonw_obj_open(w, NULL);
+	if (s >= 0 && t->declared[s] == (int)vt) {
+		jsonw_members(w, t->xhead[s], t->xhead_len[s]);
+	} else {
+		key = rec_key(r, i, &n);
+		jsonw_str_json(w, "name", key, n);
+		jsonw_members(w, t->type[vt], t->type_len[vt]);
+	}
+	value(w, "value", r, i);
+	jsonw_obj_close(w);
+}
+
+int tracee__record(struct rec *r, void *ctx, const char **err)
+{
+	struct tracee *t = ctx;
+	struct jsonw *w = &t->w;
+	size_t e = event_of(r);
+	const struct event *ev = &events[e];
+	unsigned nargs = 0, nextra = 0, last;
+	struct ctx c;
+	uint64_t lost;
+
+	if (t->exact && !ev->ntracee) {
+		/* Not one of Tracee's events: left out, but a loss is never silent. */
+		if (ev->name && !strcmp(ev->name, "lost")) {
+			if (rec_get_u64(r, "count", &lost) == 0)
+				warn("%llu record%s lost upstream (Tracee has no event for this)",
+				     (unsigned long long)lost, lost == 1 ? "" : "s");
+			else
+				warn("records lost upstream (Tracee has no event for this)");
+		}
+		return 0;
+	}
+	fields_scan(&t->fs, r);
+	find_ctx(t, r, ev, &c);
+	if (t->exact) {
+		if (check_exact(t, r, e, &c, err) < 0)
+			return -1;
+		last = ev->ntracee;
+	} else {
+		nextra = find_extra(t, r, e, &c);
+		for (last = 0; ev->args[last].name; last++)
+			;
+	}
+	for (unsigned a = 0; a < last; a++)
+		if (ev->args[a].dflt || t->fs.at[t->s_arg[e][a]] >= 0)
 			nargs++;
 
-	o->len = 0;
-	BUF_LIT(o, "{\"timestamp\":");
-	put_value(o, r, r->ts);
-	BUF_LIT(o, ",\"processId\":");
-	put_ctx_int(o, r, pid, true);
-	BUF_LIT(o, ",\"cgroupId\":");
-	put_ctx_int(o, r, t->fs.at[t->s_cgroup_id], false);
-	BUF_LIT(o, ",\"hostProcessId\":");
-	put_ctx_int(o, r, pid, true);
-	BUF_LIT(o, ",\"processName\":");
-	if (comm >= 0 && rec_type(r, comm) == REC_STRING)
-		put_value(o, r, comm);
-	else
-		BUF_LIT(o, "\"\"");
-	put_context(t, r, k);
-	BUF_LIT(o, ",\"eventName\":");
-	put_value(o, r, r->event);
-	BUF_LIT(o, ",\"argsNum\":");
-	put_u64(o, nargs + nextra);
-	BUF_LIT(o, ",\"args\":[");
-	for (int a = 0; args[a].name; a++) {
-		int i = t->fs.at[t->s_arg[k][a]];
-
-		if (i >= 0)
-			put_arg(o, first, args[a].name, strlen(args[a].name), args[a].type, r, i);
-		else if (args[a].dflt != D_NONE)
-			put_default(o, first, &args[a]);
-		else
-			continue;
-		first = false;
+	jsonw_obj_open(w, NULL);
+	put_context(t, r, ev, &c);
+	jsonw_members(w, t->id[e], t->id_len[e]);
+	value(w, "eventName", r, r->event);
+	jsonw_u64(w, "argsNum", nargs + nextra);
+	MEMBERS(w, "\"returnValue\":0,\"syscall\":\"\"");
+	if (ev->derived) {
+		jsonw_arr_open(w, "stackAddresses");
+		jsonw_u64(w, NULL, 0);
+		jsonw_arr_close(w);
+	} else {
+		jsonw_null(w, "stackAddresses");
 	}
-	for (unsigned e = 0; e < nextra; e++) {
-		int i = t->extra[e], s = t->fs.slot_of[i];
-		size_t n;
-		const char *key = rec_key(r, i, &n);
+	jsonw_obj_open(w, "contextFlags");
+	MEMBERS(w, "\"containerStarted\":false,\"isCompat\":false");
+	jsonw_obj_close(w);
+	MEMBERS(w, "\"threadEntityId\":0,\"processEntityId\":0,\"parentEntityId\":0");
+	jsonw_arr_open(w, "args");
+	for (unsigned a = 0; a < last; a++) {
+		int i = t->fs.at[t->s_arg[e][a]];
 
-		put_arg(o, first, key, n, s >= 0 ? t->type_of[s] : NULL, r, i);
-		first = false;
+		if (i >= 0 || ev->args[a].dflt)
+			tracee_arg(t, r, e, a, i);
 	}
-	BUF_LIT(o, "]}\n");
-	fwrite_unlocked(o->p, 1, o->len, stdout);
+	for (unsigned x = 0; x < nextra; x++)
+		extra_arg(t, r, t->extra[x]);
+	jsonw_arr_close(w);
+	jsonw_obj_close(w);
 	return 0;
 }

@@ -9,8 +9,11 @@
  *     terminal-safe (showing it again through the cell escaper changes nothing but doubling
  *     backslashes: no control byte, no format character, no invalid UTF-8), and a row of the
  *     default table is never wider than its columns;
- *   json: one line of valid JSON, terminal-safe, whose eventName is the record's event and
- *     whose argsNum is the length of args;
+ *   json: one line of valid JSON, terminal-safe, with Tracee's keys in Tracee's order, whose
+ *     eventName is the record's event, whose eventId is a string of digits and whose argsNum is
+ *     the length of args;
+ *   tracee (both type-name versions): nothing (an event Tracee does not have), a line rejected
+ *     with a reason, or such a line holding exactly Tracee's arguments for one of its events;
  *   ndjson on a terminal: terminal-safe, and it reads back as the same record (same members,
  *     same string values once unescaped).
  */
@@ -22,6 +25,7 @@
 
 #include "ctrfmt.h"
 #include "jp.h"
+#include "jsonw.h"
 #include "rec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,8 +47,26 @@ static char fixed_cols[] = "TIME,EVENT:5,CONTAINER,NAME:3,IMAGE,DIGEST:9,POD:4,P
 			   "x\\y,level";
 
 static struct table *t_default, *t_wide, *t_cols, *t_color;
-static struct tracee *tracee;
 static struct buf esc;
+
+/* The keys of Tracee's event object, in order (types/trace/trace.go, v0.24.1). */
+static const char *const tracee_keys[] = {
+    "timestamp",     "threadStartTime", "processorId",	   "processId",	     "cgroupId",
+    "threadId",	     "parentProcessId", "hostProcessId",   "hostThreadId",   "hostParentProcessId",
+    "userId",	     "mountNamespace",	"pidNamespace",	   "processName",    "executable",
+    "hostName",	     "containerId",	"container",	   "kubernetes",     "eventId",
+    "eventName",     "argsNum",		"returnValue",	   "syscall",	     "stackAddresses",
+    "contextFlags",  "threadEntityId",	"processEntityId", "parentEntityId", "args",
+};
+
+/* Tracee's events, and how many arguments it gives each. */
+static const struct {
+	const char *name;
+	int nargs;
+} tracee_events[] = {
+    {"container_create", 10}, {"existing_container", 10}, {"container_remove", 2},
+    {"cgroup_mkdir", 3},      {"cgroup_rmdir", 3},
+};
 
 /*
  * Display width of a line that is already terminal-safe: the cell escaper must give it back
@@ -194,47 +216,88 @@ static bool columns_ok(const char *s, size_t n, char *out, size_t cap)
 	return ncol >= 1 && ncol <= 64;
 }
 
-static void run_tracee(struct rec *r)
+/* One renderer's output as JSON: Tracee's keys in order, and the facts every line keeps. */
+static void check_event(struct jp *d, struct rec *r, int *nargs)
 {
-	static struct jp d;
 	static char ev[1 << 17], got[1 << 17];
-	const char *err = NULL;
-	unsigned lines;
-	int64_t nargs;
-	long n;
+	const size_t nkeys = sizeof(tracee_keys) / sizeof(tracee_keys[0]);
+	int64_t n;
+	int t = 1, id;
+	long len;
 
-	capture();
-	CHECK(tracee__record(r, tracee, &err) == 0);
-	release();
-	check_lines(mem, memlen, false, &lines);
-	CHECK(lines == 1);
-	if (jp__parse(&d, mem, memlen) < 0 || !jp__is_obj(&d, 0)) {
+	if (jp__parse(d, mem, memlen) < 0 || !jp__is_obj(d, 0)) {
 		fprintf(stderr, "json output is not a JSON object: %.*s", (int)memlen, mem);
 		abort();
 	}
-	CHECK(jp__i64(&d, jp__key(&d, 0, "argsNum"), &nargs) == 0);
-	CHECK(nargs == jp__size(&d, jp__key(&d, 0, "args")));
-	n = rec_str(r, r->event, ev, sizeof(ev));
-	CHECK(n >= 0 && (size_t)n < sizeof(ev));
-	CHECK(jp__str(&d, jp__key(&d, 0, "eventName"), got, sizeof(got)) == n);
-	CHECK(!memcmp(ev, got, (size_t)n));
+	CHECK((size_t)jp__size(d, 0) == nkeys);
+	for (size_t k = 0; k < nkeys; k++) {
+		CHECK(t > 0 && jp__str_eq(d, t, tracee_keys[k]));
+		t = jp__next(d, t + 1);
+	}
+	CHECK(jp__i64(d, jp__key(d, 0, "argsNum"), &n) == 0);
+	*nargs = jp__size(d, jp__key(d, 0, "args"));
+	CHECK(n == *nargs);
+	len = rec_str(r, r->event, ev, sizeof(ev));
+	CHECK(len >= 0 && (size_t)len < sizeof(ev));
+	CHECK(jp__str(d, jp__key(d, 0, "eventName"), got, sizeof(got)) == len);
+	CHECK(!memcmp(ev, got, (size_t)len));
+	id = jp__key(d, 0, "eventId");
+	len = jp__str(d, id, got, sizeof(got));
+	CHECK(len > 0 && strspn(got, "0123456789") == (size_t)len);
+}
+
+static void run_tracee(struct rec *r, bool exact, enum tracee_version v)
+{
+	static struct jp d;
+	struct tracee_opts o = {.exact = exact, .version = v};
+	struct tracee *t;
+	const char *err = NULL;
+	unsigned lines;
+	int nargs, rc;
+
+	capture();
+	o.out = stdout;
+	t = tracee__new(&o);
+	CHECK(t);
+	rc = tracee__record(r, t, &err);
+	tracee__free(t);
+	release();
+	if (exact && (rc < 0 || memlen == 0)) { /* rejected with a reason, or not Tracee's */
+		CHECK(memlen == 0 && (rc == 0 || err));
+		free(mem);
+		return;
+	}
+	CHECK(rc == 0);
+	check_lines(mem, memlen, false, &lines);
+	CHECK(lines == 1);
+	check_event(&d, r, &nargs);
+	if (exact) {
+		size_t e = 0, ne = sizeof(tracee_events) / sizeof(tracee_events[0]);
+
+		while (e < ne && !rec_str_eq(r, r->event, tracee_events[e].name))
+			e++;
+		CHECK(e < ne && nargs == tracee_events[e].nargs);
+	}
 	free(mem);
 }
 
 static void run_ndjson(struct rec *r)
 {
-	static struct buf tty;
 	static struct rec back;
 	static char a[1 << 17], b[1 << 17];
+	struct jsonw w;
 	const char *err;
 	unsigned lines;
 
-	tty.len = 0;
-	safe_json_line(&tty, r->line, r->len);
-	check_lines(tty.p, tty.len, false, &lines);
+	capture();
+	jsonw_init(&w, stdout);
+	jsonw_terminal(&w, true);
+	jsonw_line(&w, r->line, r->len);
+	release();
+	check_lines(mem, memlen, false, &lines);
 	CHECK(lines == 1);
-	if (rec_parse(&back, tty.p, tty.len - 1, &err) < 0) {
-		fprintf(stderr, "ndjson output rejected (%s): %.*s", err, (int)tty.len, tty.p);
+	if (rec_parse(&back, mem, memlen - 1, &err) < 0) {
+		fprintf(stderr, "ndjson output rejected (%s): %.*s", err, (int)memlen, mem);
 		abort();
 	}
 	CHECK(rec_nfields(&back) == rec_nfields(r));
@@ -254,6 +317,7 @@ static void run_ndjson(struct rec *r)
 			CHECK(n1 == n2 && !memcmp(r1, r2, n1));
 		}
 	}
+	free(mem);
 }
 
 static void init(void)
@@ -270,8 +334,7 @@ static void init(void)
 	o.wide = false;
 	o.columns = fixed_cols;
 	t_cols = table__new(&o);
-	tracee = tracee__new();
-	CHECK(t_default && t_color && t_wide && t_cols && tracee);
+	CHECK(t_default && t_color && t_wide && t_cols);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -306,7 +369,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run_table(t, &r, false, false);
 		table__free(t);
 	}
-	run_tracee(&r);
+	run_tracee(&r, false, TRACEE_V024);
+	run_tracee(&r, true, TRACEE_V024);
+	run_tracee(&r, true, TRACEE_V023);
 	run_ndjson(&r);
 	free(line);
 	return 0;

@@ -1,4 +1,4 @@
-/* Unit tests for common/: the JSON writer's escaping rule, the record reader, the line reader. */
+/* Unit tests for common/: the record reader, the line reader, UTF-8 (the JSON writer: jsonw.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jsonw.h"
 #include "line.h"
 #include "log.h"
 #include "out.h"
@@ -25,66 +24,6 @@ static int failures;
 			failures++;                                                 \
 		}                                                                   \
 	} while (0)
-
-/* Escape s[0, n) as a JSON string body and compare with want. */
-static void check_escape(const char *s, size_t n, const char *want, int line)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	jsonw_escape(f, s, n);
-	fclose(f);
-	if (strcmp(buf, want)) {
-		fprintf(stderr, "%s:%d: escape: got '%s', want '%s'\n", __FILE__, line, buf, want);
-		failures++;
-	}
-	free(buf);
-}
-#define ESC(lit, want) check_escape(lit, sizeof(lit) - 1, want, __LINE__)
-
-static void test_escape(void)
-{
-	ESC("plain", "plain");
-	ESC("a\"b\\c", "a\\\"b\\\\c");
-	ESC("\x01\x1f\n\t\x1b[31m", "\\u0001\\u001f\\u000a\\u0009\\u001b[31m");
-	ESC("nul\0byte", "nul\\u0000byte");
-	ESC("\x7f", "\x7f"); /* DEL is valid JSON as it is */
-	ESC("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80");
-	/* Invalid UTF-8: each offending byte becomes U+FFFD. */
-	ESC("\xff", "\xef\xbf\xbd");
-	ESC("a\xc3", "a\xef\xbf\xbd");               /* cut sequence */
-	ESC("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"); /* overlong '/' */
-	ESC("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
-	ESC("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* > U+10FFFF */
-	ESC("\x80x", "\xef\xbf\xbdx");
-}
-
-static void test_writer(void)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct jsonw w;
-
-	jsonw_init(&w, f);
-	jsonw_obj_open(&w, NULL);
-	jsonw_str(&w, "a", "x");
-	jsonw_u64(&w, "b", UINT64_MAX);
-	jsonw_i64(&w, "c", INT64_MIN);
-	jsonw_bool(&w, "d", true);
-	jsonw_null(&w, "e");
-	jsonw_arr_open(&w, "f");
-	jsonw_i64(&w, NULL, 0);
-	jsonw_obj_open(&w, NULL);
-	jsonw_obj_close(&w);
-	jsonw_arr_close(&w);
-	jsonw_obj_close(&w);
-	fclose(f);
-	CHECK(!strcmp(buf, "{\"a\":\"x\",\"b\":18446744073709551615,\"c\":-9223372036854775808,"
-			   "\"d\":true,\"e\":null,\"f\":[0,{}]}\n"));
-	free(buf);
-}
 
 static int parse(struct rec *r, const char *s, const char **err)
 {
@@ -484,8 +423,6 @@ static void test_out_record(void)
 
 int main(void)
 {
-	test_escape();
-	test_writer();
 	test_rec();
 	test_rec_keys();
 	test_lines();
