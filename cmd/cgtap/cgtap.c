@@ -670,11 +670,13 @@ int main(int argc, char **argv)
 	status = EXIT_OK;
 
 cleanup:
+	/* Output first: detaching takes the kernel a while, and the next stage waits for the end. */
+	status = out_close(status);
 	for (int i = 0; i < t.nscan; i++)
 		if (t.scan_fd[i] >= 0)
 			close(t.scan_fd[i]);
 	ring_buffer__free(t.rb);
 	cgtap_bpf__destroy(t.skel);
 	hiers__free(&t.hs);
-	return out_close(status);
+	return status;
 }
