@@ -101,7 +101,7 @@ EOF
 # starting (a container made just as the signal is sent) or inflight (1,000 of them, their
 # lookups under way at the slow runtime).
 stop_cell() {
-	local sig=$1 who=$2 state=$3 t0 t1 ms st in expected out errs ours early
+	local sig=$1 who=$2 state=$3 t0 t1 ms st in expected out errs ours early left
 	start_runtime
 	start_ctrwatch
 	case $state in
@@ -224,6 +224,19 @@ cgroup_records() {
 		printf "{\"event\":\"cgroup_mkdir\",\"ts\":%d,\"cgroup_id\":%d,\"hierarchy_id\":3,\"level\":2,\"path\":\"/stop/docker-%064x.scope\",\"pid\":1,\"comm\":\"runc\"}\n", i, i, i }' >"$T/in"
 }
 
+# stop_while_writing SIGNAL NAME PID READER: once PID waits in write(2), its reader READER being
+# stopped, send SIGNAL and let the reader go on: PID then ends with status 0, and the reader too.
+stop_while_writing() {
+	local sig=$1 name=$2 p=$3 r=$4 st=0
+	until_true 20 in_syscall "$p" 1 || fail "$name never blocked writing"
+	kill -"$sig" "$p"
+	kill -CONT "$r"
+	until_true 20 gone "$p" || fail "$name still runs 20 s after SIG$sig"
+	wait "$p" || st=$?
+	[ "$st" -eq 0 ] || fail "$name exited with status $st: $(cat "$T/err")"
+	until_true 10 gone "$r" || fail "the reader did not see the end"
+}
+
 # stop_blocked SIGNAL PROG ARGS...: PROG reads from a FIFO whose writer stays open and writes
 # to a reader that is stopped, so that PROG holds records it cannot write yet. Then SIGNAL, and
 # the reader goes on: PROG writes all it read, stops reading, exits 0.
@@ -245,14 +258,7 @@ stop_blocked() {
 	cat "$T/in" >"$T/fin" &
 	w=$!
 	PIDS+=("$w")
-	until_true 20 in_syscall "$p" 1 || fail "$1 never blocked writing"
-	kill -"$sig" "$p"
-	kill -CONT "$r"
-	until_true 10 gone "$p" || fail "$1 still runs 10 s after SIG$sig"
-	st=0
-	wait "$p" || st=$?
-	[ "$st" -eq 0 ] || fail "$1 exited with status $st: $(cat "$T/err")"
-	until_true 10 gone "$r" || fail "the reader did not see the end"
+	stop_while_writing "$sig" "$1" "$p" "$r"
 	[ ! -s "$T/err" ] || fail "stderr: $(cat "$T/err")"
 	# What came out is whole and in order; it stopped reading: the writer still had lines.
 	k=$(wc -l <"$T/got")
@@ -264,7 +270,7 @@ stop_blocked() {
 # stop_idle SIGNAL PROG ARGS...: PROG has written all it read and waits for more: SIGNAL ends it
 # with status 0 at once, though its input is still open.
 stop_idle() {
-	local sig=$1 p
+	local sig=$1 p st
 	shift
 	cgroup_records 3
 	"$@" <"$T/in" >"$T/expected"
@@ -319,7 +325,7 @@ stop_idle() {
 }
 
 @test "SIGTERM to cgtap while it is blocked writing to a full pipe: every record is written, status 0" {
-	local r p made mine lost
+	local r p mine lost
 	mkfifo "$T/fout"
 	cat "$T/fout" >"$T/got" &
 	r=$!
@@ -331,14 +337,7 @@ stop_idle() {
 	kill -STOP "$r"
 	# 3,000 mkdir+rmdir: ~1.5 MB of records, far more than the pipe and cgtap's buffer hold.
 	"$HELPERS/cgchurn" burst "$CG" c 3000 >/dev/null
-	until_true 20 in_syscall "$p" 1 || fail "cgtap never blocked writing"
-	kill -TERM "$p"
-	kill -CONT "$r"
-	until_true 20 gone "$p" || fail "cgtap still runs 20 s after SIGTERM"
-	st=0
-	wait "$p" || st=$?
-	[ "$st" -eq 0 ] || fail "cgtap exited with status $st: $(cat "$T/err")"
-	until_true 10 gone "$r" || fail "the reader did not see the end"
+	stop_while_writing TERM cgtap "$p" "$r"
 	mine=$(grep -c "\"path\":\"/${CG##*/}/c-" "$T/got" || true)
 	lost=$(jq -s 'map(select(.event == "lost") | .count) | add // 0' "$T/got")
 	echo "# cgtap: $mine of 6000 records out after SIGTERM, $lost lost" >&3

@@ -601,7 +601,12 @@ int main(int argc, char **argv)
 	struct tap t = {.deadline = -1};
 	int status = EXIT_FAIL;
 
-	/* 1. Parse the command line; stdout carries only records. */
+	/*
+	 * 1. SIGINT and SIGTERM end the run from now on, unless ignored at entry (stop.h): a write
+	 * to a full pipe goes on (SA_RESTART), so every record already taken is written. Then parse
+	 * the command line; stdout carries only records.
+	 */
+	stop_catch();
 	prog_name = "cgtap";
 	out_init();
 	parse_args(argc, argv);
@@ -620,11 +625,11 @@ int main(int argc, char **argv)
 		goto cleanup;
 	status = EXIT_FAIL;
 
-	/*
-	 * 5. SIGINT and SIGTERM end the loop, unless ignored at entry (stop.h). A write to a full
-	 * pipe goes on (SA_RESTART): after a stop signal, every record already taken is written.
-	 */
-	stop_catch();
+	/* 5. Stopped already: nothing was read, so nothing to load. */
+	if (stop_signal) {
+		status = EXIT_OK;
+		goto cleanup;
+	}
 
 	/* 6. Open the BPF object, set the filter and the ring buffer size, load, attach. */
 	if (bpf_start(&t))
