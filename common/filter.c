@@ -58,7 +58,8 @@ static int run_fd(struct filter *f, int fd, const char *name, struct rec *r)
 			if (line_reader__fill(lr) < 0 && errno != EAGAIN) {
 				char q[256];
 
-				warn("cannot read '%s':", log_quote(q, sizeof(q), name, strlen(name)));
+				warn("cannot read '%s':",
+				     log_quote(q, sizeof(q), name, strlen(name)));
 				status = EXIT_FAIL;
 				break;
 			}

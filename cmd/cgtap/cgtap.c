@@ -484,8 +484,8 @@ static int hierarchy_choose(struct tap *t)
 		t->scan_hid[t->nscan++] = h->id;
 	}
 	if (!t->nscan) {
-		warn("cgroupfs not mounted: no cgroup hierarchy is mounted (see /proc/self/mountinfo); "
-		     "mount one, e.g. mount -t cgroup2 none /sys/fs/cgroup");
+		warn("cgroupfs not mounted: no cgroup hierarchy is mounted (see "
+		     "/proc/self/mountinfo); mount one, e.g. mount -t cgroup2 none /sys/fs/cgroup");
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -675,7 +675,7 @@ int main(int argc, char **argv)
 	status = EXIT_OK;
 
 cleanup:
-	/* Output first: detaching takes the kernel a while, and the next stage waits for the end. */
+	/* Output first: detaching takes the kernel a while; the next stage waits for the end. */
 	status = out_close(status);
 	for (int i = 0; i < t.nscan; i++)
 		if (t.scan_fd[i] >= 0)
