@@ -145,7 +145,8 @@ install: all
 	for p in $(PROGS); do \
 		case $$p in cgtap) d=$(sbindir);; *) d=$(bindir);; esac; \
 		install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$$d/$$p; done
-	if [ -f scripts/ctrwatch ]; then install -m 755 scripts/ctrwatch $(DESTDIR)$(sbindir)/ctrwatch; fi
+	if [ -f scripts/ctrwatch ]; then install -m 755 scripts/ctrwatch $(DESTDIR)$(sbindir)/ctrwatch && \
+		sed -i 's/^version=$$/version=$(VERSION)/' $(DESTDIR)$(sbindir)/ctrwatch; fi
 	for m in man/*.[178]; do \
 		install -m 644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/; done
 

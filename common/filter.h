@@ -26,6 +26,13 @@ struct filter {
  * Run f over the files in argv[0, argc) ("-" is stdin; none means stdin). Output is flushed
  * whenever input stalls. Returns the exit status: 0; 1 when a file could not be read (the
  * others are still read); 65 under strict at the first bad line.
+ *
+ * SIGINT and SIGTERM, unless ignored at entry, stop the input: every whole line already read is
+ * handled, nothing more is read (a line not read to its end is left), and the run ends as at
+ * end of input, status 0 when nothing failed before. A stop signal acts when the program next
+ * waits for input: one that comes while output is blocked waits for the write to finish, so
+ * nothing read is lost. The handlers stay installed after the run (they only note the signal),
+ * so a late signal cannot cut the final flush short.
  */
 int filter_run(struct filter *f, int argc, char **argv);
 

@@ -57,9 +57,11 @@ cg_mkdir() {
 }
 
 # Start cgtap in the background (stdout $OUT, stderr $ERR) and wait until it has attached.
+# SIGINT as a terminal's foreground job has it: a script's background job starts with SIGINT
+# ignored, and cgtap keeps a stop signal that was ignored at entry ignored.
 start_cgtap() {
 	rm -f "$OUT" "$ERR" # a second start must not see the first one's "attached"
-	cgtap -v "$@" >"$OUT" 2>"$ERR" 3>&- &
+	(trap - INT; exec cgtap -v "$@") >"$OUT" 2>"$ERR" 3>&- &
 	CGTAP_PID=$!
 	local i
 	for i in $(seq 200); do

@@ -25,6 +25,10 @@ teardown() {
 	done
 	run "$TMP/root/usr/bin/ctrdetect" --version
 	assert_success
+	# One version: make install writes the Makefile's into ctrwatch.
+	v=${output#ctrdetect }
+	run "$TMP/root/usr/sbin/ctrwatch" --version
+	assert_output "ctrwatch $v"
 }
 
 @test "make uninstall removes what make install put there" {
@@ -115,8 +119,9 @@ PY
 	# Built first, so that the wait below for a record does not count the build (40 s to minutes).
 	run timeout 240 make -s all
 	assert_success
-	# Its own process group, so that Ctrl-C can be sent the way a terminal sends it.
-	setsid $cmd ARGS='--no-enrich --format ndjson' >"$TMP/out" 2>"$TMP/err" &
+	# Its own process group, so that Ctrl-C can be sent the way a terminal sends it, and SIGINT
+	# at its default, as a terminal's foreground job has it (a script's background job ignores it).
+	(trap - INT; exec setsid $cmd ARGS='--no-enrich --format ndjson') >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
 	# A cgroup shaped like a container's (a bare 64-hex id) makes one without a runtime.
 	cg=/sys/fs/cgroup/cpuset/ctrw-readme-$$

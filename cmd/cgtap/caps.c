@@ -7,8 +7,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "log.h"
-#include "tap.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38

@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <linux/types.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,13 +21,16 @@
 
 #include <bpf/libbpf.h>
 
+#include "caps.h"
 #include "cgtap.h"
 #include "cgtap.skel.h"
 #include "cli.h"
+#include "hier.h"
 #include "jsonw.h"
 #include "log.h"
 #include "out.h"
-#include "tap.h"
+#include "scan.h"
+#include "stop.h"
 #include "utf8.h"
 
 #define DEFAULT_RINGBUF_SIZE (4u << 20)
@@ -81,7 +83,6 @@ static struct env {
 	unsigned long ringbuf_size;
 } env = {.hierarchy = "auto", .duration_ms = -1, .ringbuf_size = DEFAULT_RINGBUF_SIZE};
 
-static volatile sig_atomic_t exiting;
 static struct jsonw jw;
 static unsigned long long records; /* written so far, for --count */
 static bool done;		   /* --count reached */
@@ -206,12 +207,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
 /* True when the path is not valid UTF-8, so the record needs path_hex to keep its bytes. */
 static bool needs_hex(const char *s, size_t len)
 {
@@ -225,7 +220,8 @@ static bool needs_hex(const char *s, size_t len)
 	return false;
 }
 
-struct rec {
+/* One cgroup record to write: from the ring buffer or from the --scan walk. */
+struct cgrec {
 	const char *event;
 	uint64_t ts, cgroup_id;
 	uint32_t hierarchy_id, level, pid;
@@ -259,7 +255,7 @@ static void write_path_hex(const char *path, size_t len)
 	jsonw_raw(&jw, "path_hex", buf, 2 * len + 2);
 }
 
-static void rec_write(const struct rec *r)
+static void cgrec_write(const struct cgrec *r)
 {
 	jsonw_obj_open(&jw, NULL);
 	jsonw_str(&jw, "event", r->event);
@@ -302,14 +298,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct cgtap_event *e = data;
 	size_t hdr = offsetof(struct cgtap_event, path);
-	struct rec r;
+	struct cgrec r;
 
 	(void)ctx;
 	if (done)
 		return -ECANCELED;
 	if (size < hdr)
 		return 0;
-	r = (struct rec){
+	r = (struct cgrec){
 	    .event = e->kind == CGTAP_RMDIR ? "cgroup_rmdir" : "cgroup_mkdir",
 	    .ts = e->ts_boot + clock_off,
 	    .cgroup_id = e->cgroup_id,
@@ -322,7 +318,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	    .comm_len = strnlen(e->comm, sizeof(e->comm)),
 	    .truncated = e->flags & CGTAP_F_TRUNCATED,
 	};
-	rec_write(&r);
+	cgrec_write(&r);
 	return done ? -ECANCELED : 0;
 }
 
@@ -333,12 +329,23 @@ struct scan_ctx {
 	unsigned long long dirs;
 };
 
+/* What main() sets up, for its steps and its one cleanup. */
+struct tap {
+	struct cgtap_bpf *skel;
+	struct ring_buffer *rb;
+	struct hiers hs;
+	int target; /* the hierarchy id, or CGTAP_ALL_HIERARCHIES */
+	int scan_fd[HIER_MAX], scan_hid[HIER_MAX], nscan; /* the --scan roots, open */
+	int64_t deadline;				  /* --duration, CLOCK_MONOTONIC ns; -1 */
+	int64_t last_clock;				  /* when clock_measure() last ran */
+};
+
 /* One cgroup_exists record; live records that arrived meanwhile go out between them. */
 static int scan_visit(void *ctx, const char *path, size_t len, unsigned level,
 		      const struct stat *st)
 {
 	struct scan_ctx *sc = ctx;
-	struct rec r = {
+	struct cgrec r = {
 	    .event = "cgroup_exists",
 	    .ts = (uint64_t)ns_of(CLOCK_REALTIME),
 	    .cgroup_id = st->st_ino,
@@ -351,13 +358,13 @@ static int scan_visit(void *ctx, const char *path, size_t len, unsigned level,
 	    .ctime = (uint64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
 	};
 
-	rec_write(&r);
+	cgrec_write(&r);
 	sc->dirs++;
 	if (!done) {
 		ring_buffer__consume(sc->rb);
 		check_lost(sc->skel);
 	}
-	return done || exiting;
+	return done || stop_signal;
 }
 
 /* Refuse early, in words, what libbpf would refuse later in its own. */
@@ -438,155 +445,119 @@ static int open_scan_root(const struct hier *h, const char *override)
 	return fd;
 }
 
-int main(int argc, char **argv)
+/* 4. The hierarchy to watch and, for --scan, its cgroupfs opened. Returns an exit status. */
+static int hierarchy_choose(struct tap *t)
 {
-	struct cgtap_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
-	struct hiers hs = {0};
-	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
-	int scan_fd[HIER_MAX], nscan = 0, scan_hid[HIER_MAX];
-	int status = EXIT_FAIL, target = 0, err;
-	int64_t deadline = -1, last_clock;
 	char why[256];
 
-	/* 1. Parse the command line; stdout carries only records. */
-	prog_name = "cgtap";
-	cli_check_std_fds();
-	out_init();
-	parse_args(argc, argv);
-	jsonw_init(&jw, stdout);
-
-	/* 2. libbpf speaks only with -v. */
-	libbpf_set_print(libbpf_print);
-
-	/* 3. Say plainly what is missing before libbpf tries. */
-	if (preflight())
-		goto cleanup;
-
-	/* 4. Choose the hierarchy, and find its cgroupfs for --scan. */
-	if (hiers__load(&hs)) {
+	if (hiers__load(&t->hs)) {
 		warn("cannot read /proc/self/cgroup (is /proc mounted?):");
-		goto cleanup;
+		return EXIT_FAIL;
 	}
-	if (hiers__select(&hs, env.hierarchy, &target, why, sizeof(why))) {
+	if (hiers__select(&t->hs, env.hierarchy, &t->target, why, sizeof(why))) {
 		char q[128];
 
 		log_quote(q, sizeof(q), env.hierarchy, strlen(env.hierarchy));
 		warn("--hierarchy: no cgroup hierarchy '%s' on this host (see /proc/self/cgroup)",
 		     q);
-		status = EXIT_USAGE;
-		goto cleanup;
+		return EXIT_USAGE;
 	}
-	if (target == CGTAP_ALL_HIERARCHIES)
+	if (t->target == CGTAP_ALL_HIERARCHIES)
 		verbose("hierarchy all: %s", why);
 	else
-		verbose("hierarchy %d: %s", target, why);
-	if (env.scan) {
-		for (int i = 0; i < hs.n; i++) {
-			if (target != CGTAP_ALL_HIERARCHIES && hs.h[i].id != target)
-				continue;
-			if (target == CGTAP_ALL_HIERARCHIES && !hs.h[i].mount) {
-				/* e.g. "0::" on a v1 host without cgroup2 mounted: nothing to walk
-				 */
-				verbose("--scan: hierarchy %d is not mounted; skipped", hs.h[i].id);
-				continue;
-			}
-			scan_fd[nscan] = open_scan_root(&hs.h[i], env.cgroupfs);
-			if (scan_fd[nscan] < 0)
-				goto cleanup;
-			scan_hid[nscan++] = hs.h[i].id;
+		verbose("hierarchy %d: %s", t->target, why);
+	if (!env.scan)
+		return EXIT_OK;
+	for (int i = 0; i < t->hs.n; i++) {
+		const struct hier *h = &t->hs.h[i];
+
+		if (t->target != CGTAP_ALL_HIERARCHIES && h->id != t->target)
+			continue;
+		if (t->target == CGTAP_ALL_HIERARCHIES && !h->mount) {
+			/* e.g. "0::" on a v1 host without cgroup2 mounted: nothing to walk */
+			verbose("--scan: hierarchy %d is not mounted; skipped", h->id);
+			continue;
 		}
-		if (!nscan) {
-			warn("cgroupfs not mounted: no cgroup hierarchy is mounted (see "
-			     "/proc/self/mountinfo); mount one, e.g. mount -t cgroup2 none "
-			     "/sys/fs/cgroup");
-			goto cleanup;
-		}
+		t->scan_fd[t->nscan] = open_scan_root(h, env.cgroupfs);
+		if (t->scan_fd[t->nscan] < 0)
+			return EXIT_FAIL;
+		t->scan_hid[t->nscan++] = h->id;
 	}
+	if (!t->nscan) {
+		warn("cgroupfs not mounted: no cgroup hierarchy is mounted (see "
+		     "/proc/self/mountinfo); mount one, e.g. mount -t cgroup2 none /sys/fs/cgroup");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
 
-	/*
-	 * 5. SIGINT and SIGTERM end the loop. SA_RESTART keeps a write to a full pipe going;
-	 * poll() is never restarted, so the loop still sees the signal at once.
-	 */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+/* 6. Open the BPF object, set the filter and the ring buffer size, load, attach. */
+static int bpf_start(struct tap *t)
+{
+	int err;
 
-	/* 6. Open the BPF object, set the filter and the ring buffer size, load, attach. */
-	skel = cgtap_bpf__open();
-	if (!skel) {
+	t->skel = cgtap_bpf__open();
+	if (!t->skel) {
 		explain("open the BPF object", -errno);
-		goto cleanup;
+		return -1;
 	}
-	skel->rodata->target_hierarchy = target;
-	err = bpf_map__set_max_entries(skel->maps.events, env.ringbuf_size);
+	t->skel->rodata->target_hierarchy = t->target;
+	err = bpf_map__set_max_entries(t->skel->maps.events, env.ringbuf_size);
 	if (!err)
-		err = cgtap_bpf__load(skel);
+		err = cgtap_bpf__load(t->skel);
 	if (err) {
 		explain("load the BPF programs", err);
-		goto cleanup;
+		return -1;
 	}
-	err = cgtap_bpf__attach(skel);
+	err = cgtap_bpf__attach(t->skel);
 	if (err) {
 		explain("attach to the cgroup tracepoints", err);
-		goto cleanup;
+		return -1;
 	}
+	return 0;
+}
 
-	/* 7. The ring buffer, and the clock offset for its timestamps. */
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
-	if (!rb) {
-		explain("set up the ring buffer", -errno);
-		goto cleanup;
-	}
-	clock_measure();
-	last_clock = ns_of(CLOCK_MONOTONIC);
-	if (env.duration_ms >= 0)
-		deadline = last_clock + (int64_t)env.duration_ms * 1000000;
+/* 9. --scan: one cgroup_exists record a directory of each hierarchy chosen. */
+static int scan_all(struct tap *t)
+{
+	for (int i = 0; i < t->nscan; i++) {
+		struct scan_ctx sc = {.skel = t->skel, .rb = t->rb, .hierarchy_id = t->scan_hid[i]};
+		const struct hier *h = hiers__find(&t->hs, t->scan_hid[i]);
+		int fd = t->scan_fd[i];
 
-	/* 8. Everything is open: keep only what the walk needs, and no new privileges. */
-	if (caps_drop(nscan > 0)) {
-		warn("cannot drop capabilities:");
-		goto cleanup;
-	}
-	verbose("attached to cgroup:cgroup_mkdir and cgroup:cgroup_rmdir; ring buffer %lu bytes; "
-		"clock offset %lld ns +/- %lld ns",
-		env.ringbuf_size, (long long)clock_off, (long long)clock_err);
-
-	/* 9. --scan: after attaching, so a cgroup made during the walk is still seen. */
-	for (int i = 0; i < nscan; i++) {
-		struct scan_ctx sc = {.skel = skel, .rb = rb, .hierarchy_id = scan_hid[i]};
-		const struct hier *h = hiers__find(&hs, scan_hid[i]);
-		int fd = scan_fd[i];
-
-		scan_fd[i] = -1;
+		t->scan_fd[i] = -1;
 		if (scan_tree(fd, env.cgroupfs ? "/" : h->mount_root, scan_visit, &sc) < 0) {
 			warn("--scan: out of memory");
-			goto cleanup;
+			return -1;
 		}
-		verbose("scan of hierarchy %d done: %llu directories", scan_hid[i], sc.dirs);
-		if (done || exiting)
+		verbose("scan of hierarchy %d done: %llu directories", t->scan_hid[i], sc.dirs);
+		if (done || stop_signal)
 			break;
 	}
-	if (nscan && caps_drop(false)) {
-		warn("cannot drop capabilities:");
-		goto cleanup;
-	}
+	return 0;
+}
 
-	/* 10. Hand records over; flush whenever the ring buffer has nothing ready. */
+/*
+ * 10. Hand records over until --count, --duration or a stop signal; flush whenever the ring
+ * buffer has nothing ready. -1 on failure.
+ */
+static int poll_loop(struct tap *t)
+{
 	bool busy = false;
 
-	while (!done && !exiting) {
+	while (!done && !stop_signal) {
 		struct pollfd pfd[2] = {
-		    {.fd = ring_buffer__epoll_fd(rb), .events = POLLIN},
+		    {.fd = ring_buffer__epoll_fd(t->rb), .events = POLLIN},
 		    {.fd = STDOUT_FILENO, .events = 0}, /* POLLERR: the reader is gone */
 		};
 		int64_t now, timeout = 1000;
+		int err = ring_buffer__consume(t->rb);
 
-		err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR && err != -ECANCELED) {
 			warn("reading the ring buffer failed: %s", strerror(-err));
-			goto cleanup;
+			return -1;
 		}
-		check_lost(skel);
+		check_lost(t->skel);
 		if (done)
 			break;
 		if (err > 0) {
@@ -605,37 +576,113 @@ int main(int argc, char **argv)
 			continue;
 		}
 		now = ns_of(CLOCK_MONOTONIC);
-		if (deadline >= 0) {
-			if (now >= deadline)
+		if (t->deadline >= 0) {
+			if (now >= t->deadline)
 				break;
-			if ((deadline - now) / 1000000 + 1 < timeout)
-				timeout = (deadline - now) / 1000000 + 1;
+			if ((t->deadline - now) / 1000000 + 1 < timeout)
+				timeout = (t->deadline - now) / 1000000 + 1;
 		}
-		if (now - last_clock >= 1000000000) {
+		if (now - t->last_clock >= 1000000000) {
 			clock_measure(); /* follow a step of the wall clock while idle */
-			last_clock = now;
+			t->last_clock = now;
 		}
-		if (poll(pfd, 2, (int)timeout) < 0 && errno != EINTR) {
+		if (stop_poll(pfd, 2, (int)timeout) < 0 && errno != EINTR) {
 			warn("poll:");
-			goto cleanup;
+			return -1;
 		}
 		if (pfd[1].revents & (POLLERR | POLLHUP))
 			_exit(EXIT_OK); /* | head: the reader left; nothing more to say */
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct tap t = {.deadline = -1};
+	int status = EXIT_FAIL;
+
+	/*
+	 * 1. SIGINT and SIGTERM end the run from now on, unless ignored at entry (stop.h): a write
+	 * to a full pipe goes on (SA_RESTART), so every record already taken is written. Then parse
+	 * the command line; stdout carries only records.
+	 */
+	stop_catch();
+	prog_name = "cgtap";
+	cli_check_std_fds();
+	out_init();
+	parse_args(argc, argv);
+	jsonw_init(&jw, stdout);
+
+	/* 2. libbpf speaks only with -v. */
+	libbpf_set_print(libbpf_print);
+
+	/* 3. Say plainly what is missing before libbpf tries. */
+	if (preflight())
+		goto cleanup;
+
+	/* 4. Choose the hierarchy, and find its cgroupfs for --scan. */
+	status = hierarchy_choose(&t);
+	if (status != EXIT_OK)
+		goto cleanup;
+	status = EXIT_FAIL;
+
+	/* 5. Stopped already: nothing was read, so nothing to load. */
+	if (stop_signal) {
+		status = EXIT_OK;
+		goto cleanup;
+	}
+
+	/* 6. Open the BPF object, set the filter and the ring buffer size, load, attach. */
+	if (bpf_start(&t))
+		goto cleanup;
+
+	/* 7. The ring buffer, and the clock offset for its timestamps. */
+	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.events), handle_event, NULL, NULL);
+	if (!t.rb) {
+		explain("set up the ring buffer", -errno);
+		goto cleanup;
+	}
+	clock_measure();
+	t.last_clock = ns_of(CLOCK_MONOTONIC);
+	if (env.duration_ms >= 0)
+		t.deadline = t.last_clock + (int64_t)env.duration_ms * 1000000;
+
+	/* 8. Everything is open: keep only what the walk needs, and no new privileges. */
+	if (caps_drop(t.nscan > 0)) {
+		warn("cannot drop capabilities:");
+		goto cleanup;
+	}
+	verbose("attached to cgroup:cgroup_mkdir and cgroup:cgroup_rmdir; ring buffer %lu bytes; "
+		"clock offset %lld ns +/- %lld ns",
+		env.ringbuf_size, (long long)clock_off, (long long)clock_err);
+
+	/* 9. --scan: after attaching, so a cgroup made during the walk is still seen. */
+	if (scan_all(&t))
+		goto cleanup;
+	if (t.nscan && caps_drop(false)) {
+		warn("cannot drop capabilities:");
+		goto cleanup;
+	}
+
+	/* 10. Hand records over; flush whenever the ring buffer has nothing ready. */
+	if (poll_loop(&t))
+		goto cleanup;
 
 	/* 11. Hand over what is still in the ring buffer, unless --count is reached. */
 	if (!done) {
-		ring_buffer__consume(rb);
-		check_lost(skel);
+		ring_buffer__consume(t.rb);
+		check_lost(t.skel);
 	}
 	status = EXIT_OK;
 
 cleanup:
-	for (int i = 0; i < nscan; i++)
-		if (scan_fd[i] >= 0)
-			close(scan_fd[i]);
-	ring_buffer__free(rb);
-	cgtap_bpf__destroy(skel);
-	hiers__free(&hs);
-	return out_close(status);
+	/* Output first: detaching takes the kernel a while; the next stage waits for the end. */
+	status = out_close(status);
+	for (int i = 0; i < t.nscan; i++)
+		if (t.scan_fd[i] >= 0)
+			close(t.scan_fd[i]);
+	ring_buffer__free(t.rb);
+	cgtap_bpf__destroy(t.skel);
+	hiers__free(&t.hs);
+	return status;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cgtap.h"
-#include "tap.h"
+#include "hier.h"
 
 /* Undo mountinfo's octal escapes (\040 for a space) in place. */
 static void unescape(char *s)

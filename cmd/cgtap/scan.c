@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "tap.h"
+#include "scan.h"
 
 struct walk {
 	char *path; /* "/a/b" relative to the hierarchy root; grows */

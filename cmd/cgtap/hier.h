@@ -1,10 +1,9 @@
-/* cgtap's own modules: cgroup hierarchies, the cgroupfs walk, and capabilities. */
-#ifndef CTRWATCH_TAP_H
-#define CTRWATCH_TAP_H
+/* cgtap's hierarchies module (hier.c): the cgroup hierarchies of this host and their mounts. */
+#ifndef CTRWATCH_HIER_H
+#define CTRWATCH_HIER_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/stat.h>
 
 #define HIER_MAX 64
 
@@ -33,24 +32,5 @@ struct hier *hiers__find(struct hiers *hs, int id);
  * CGTAP_ALL_HIERARCHIES. Writes how the choice was made to why. -1 when nothing matches.
  */
 int hiers__select(struct hiers *hs, const char *arg, int *id, char *why, size_t whycap);
-
-/* The walk's visitor: path relative to the hierarchy root ("/" for the root). Non-zero stops. */
-typedef int (*scan_visit_fn)(void *ctx, const char *path, size_t len, unsigned level,
-			     const struct stat *st);
-
-/*
- * Walk the cgroup directories under dirfd (the mount of a hierarchy whose directory is prefix)
- * depth first, parents before children. Directories that vanish meanwhile are skipped. Returns
- * the visitor's non-zero value when it stopped the walk, else 0; dirfd is closed.
- */
-int scan_tree(int dirfd, const char *prefix, scan_visit_fn visit, void *ctx);
-
-/* True when the effective set can load and attach BPF tracing programs. */
-bool caps_can_bpf(void);
-/*
- * Drop every capability but CAP_DAC_READ_SEARCH when keep_read, and set no_new_privs. Called
- * again with keep_read false to drop that one too. -1 with errno set on failure.
- */
-int caps_drop(bool keep_read);
 
 #endif
