@@ -20,6 +20,7 @@
 #include "log.h"
 #include "out.h"
 #include "rec.h"
+#include "rec_schema.h"
 #include "table.h"
 
 #define MAX_CONTAINERS_DEFAULT 16384
@@ -39,14 +40,6 @@ static const char usage[] =
 	"Exit status: 0 done, 1 failure, 2 usage error, 65 bad input under --strict.\n"
 	"Full documentation: man ctrdetect; the record contract: man 7 ctr-records.\n";
 
-enum kind {
-	K_MKDIR,
-	K_RMDIR,
-	K_EXISTS,
-	K_LOST,
-	K_OTHER,
-};
-
 struct detect {
 	bool all;
 	struct ctr_table *table;
@@ -58,21 +51,8 @@ struct detect {
 
 /* Fields ctrdetect writes itself; an upstream copy of them is replaced, not repeated. */
 static const char *const own_fields[] = {
-	"event", "runtime", "container_id", "ctime", "container_root", NULL,
+	REC_F_EVENT, REC_F_RUNTIME, REC_F_CONTAINER_ID, REC_F_CTIME, REC_F_CONTAINER_ROOT, NULL,
 };
-
-static enum kind kind_of(const struct rec *r)
-{
-	if (rec_str_eq(r, r->event, "cgroup_mkdir"))
-		return K_MKDIR;
-	if (rec_str_eq(r, r->event, "cgroup_rmdir"))
-		return K_RMDIR;
-	if (rec_str_eq(r, r->event, "cgroup_exists"))
-		return K_EXISTS;
-	if (rec_str_eq(r, r->event, "lost"))
-		return K_LOST;
-	return K_OTHER;
-}
 
 static void pass_through(const struct rec *r)
 {
@@ -80,16 +60,16 @@ static void pass_through(const struct rec *r)
 	putc_unlocked('\n', stdout);
 }
 
-static void emit(struct detect *d, const struct rec *r, const char *event,
+static void emit(struct detect *d, const struct rec *r, enum rec_event event,
 		 const struct cgroup_class *c, bool has_ctime, int64_t ctime)
 {
 	jsonw_obj_open(&d->w, NULL);
-	jsonw_str(&d->w, "event", event);
+	jsonw_str(&d->w, REC_F_EVENT, rec_event_name(event));
 	rec_copy_fields(r, &d->w, own_fields);
-	jsonw_str(&d->w, "runtime", c->runtime);
-	jsonw_strn(&d->w, "container_id", c->id, c->id_len);
+	jsonw_str(&d->w, REC_F_RUNTIME, c->runtime);
+	jsonw_strn(&d->w, REC_F_CONTAINER_ID, c->id, c->id_len);
 	if (has_ctime)
-		jsonw_i64(&d->w, "ctime", ctime);
+		jsonw_i64(&d->w, REC_F_CTIME, ctime);
 	jsonw_obj_close(&d->w);
 }
 
@@ -98,9 +78,9 @@ static void emit_marked(struct detect *d, const struct rec *r, const struct cgro
 {
 	jsonw_obj_open(&d->w, NULL);
 	rec_copy_fields(r, &d->w, own_fields + 1);
-	jsonw_str(&d->w, "runtime", c->runtime);
-	jsonw_strn(&d->w, "container_id", c->id, c->id_len);
-	jsonw_bool(&d->w, "container_root", c->root);
+	jsonw_str(&d->w, REC_F_RUNTIME, c->runtime);
+	jsonw_strn(&d->w, REC_F_CONTAINER_ID, c->id, c->id_len);
+	jsonw_bool(&d->w, REC_F_CONTAINER_ROOT, c->root);
 	jsonw_obj_close(&d->w);
 }
 
@@ -128,21 +108,21 @@ static struct ctr_entry *remember(struct detect *d, const struct cgroup_class *c
 static int on_record(struct rec *r, void *ctx, const char **err)
 {
 	struct detect *d = ctx;
-	enum kind k = kind_of(r);
+	enum rec_event k = rec_event_of(r);
 	struct cgroup_class c;
 	struct ctr_entry *e;
 	int64_t ctime = 0;
 	long plen;
 	int i;
 
-	if (k == K_LOST || (k == K_OTHER && d->all)) {
+	if (k == REC_EV_LOST || (!rec_event_is_cgroup(k) && d->all)) {
 		pass_through(r);
 		return 0;
 	}
-	if (k == K_OTHER)
+	if (!rec_event_is_cgroup(k))
 		return 0;
 
-	i = rec_find(r, "path");
+	i = rec_find(r, REC_F_PATH);
 	if (i < 0) {
 		*err = "missing field \"path\"";
 		return -1;
@@ -152,8 +132,8 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 		*err = "field \"path\" is not a string";
 		return -1;
 	}
-	if (k == K_EXISTS) {
-		i = rec_find(r, "ctime");
+	if (k == REC_EV_CGROUP_EXISTS) {
+		i = rec_find(r, REC_F_CTIME);
 		if (i < 0) {
 			*err = "missing field \"ctime\"";
 			return -1;
@@ -162,7 +142,7 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 			*err = "field \"ctime\" is not an integer";
 			return -1;
 		}
-	} else if (k == K_MKDIR) {
+	} else if (k == REC_EV_CGROUP_MKDIR) {
 		rec_i64(r, r->ts, &ctime); /* checked by rec_parse */
 	}
 
@@ -179,7 +159,7 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 		return 0; /* a sub-cgroup inside a container: not a lifetime event */
 
 	e = ctr_table__get(d->table, c.id, c.id_len);
-	if (k == K_RMDIR) {
+	if (k == REC_EV_CGROUP_RMDIR) {
 		bool known = e && e->state == CTR_LIVE;
 
 		if (e && e->state == CTR_GONE)
@@ -188,7 +168,7 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 			e = remember(d, &c);
 		e->state = CTR_GONE;
 		ctr_table__touch(d->table, e);
-		emit(d, r, "container_remove", &c, known, e->ctime);
+		emit(d, r, REC_EV_CONTAINER_REMOVE, &c, known, e->ctime);
 		return 0;
 	}
 	if (e && e->state == CTR_LIVE)
@@ -198,7 +178,8 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 	e->state = CTR_LIVE;
 	e->ctime = ctime;
 	ctr_table__touch(d->table, e);
-	emit(d, r, k == K_MKDIR ? "container_create" : "existing_container", &c, true, ctime);
+	emit(d, r, k == REC_EV_CGROUP_MKDIR ? REC_EV_CONTAINER_CREATE : REC_EV_EXISTING_CONTAINER, &c,
+	     true, ctime);
 	return 0;
 }
 
