@@ -10,25 +10,11 @@
  * stay in range and grpc-status is seen exactly when a grpc-status line came; the request
  * headers built from a header value never carry a line break.
  */
-#define _GNU_SOURCE
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 #include <strings.h>
 
 #include "grpc.h"
 #include "pb.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                              \
-		}                                                                             \
-	} while (0)
 
 static void check_frames(const uint8_t *body, size_t len)
 {

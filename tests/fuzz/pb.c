@@ -9,11 +9,7 @@
  * the parser kept is the one pb_map_lookup finds; times format as RFC 3339 that reads back;
  * requests and map entries built from a string of the input read back as that string.
  */
-#define _GNU_SOURCE
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 #include <time.h>
 
 #include "containerd.h"
@@ -21,17 +17,7 @@
 #include "meta_grpc.h"
 #include "pb.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static const uint8_t *in_lo, *in_hi;
-
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                              \
-		}                                                                             \
-	} while (0)
 
 /* A view is empty, or lies inside the input. */
 static void check_str(struct pb_str s)

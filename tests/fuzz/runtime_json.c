@@ -14,27 +14,13 @@
  * unescapes to no more bytes than it holds and without a NUL, jp__str agrees with jp__strdup,
  * a key found by path is the key found by name.
  */
-#define _GNU_SOURCE
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #define JSMN_HEADER /* the token type only: jp.c holds the parser */
 #include <jsmn.h>
 
 #include "backend.h"
 #include "jp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                              \
-		}                                                                             \
-	} while (0)
 
 #define MAX_STEPS 8
 
