@@ -68,16 +68,6 @@ int buf__reserve(struct buf *b, size_t n)
 	return 0;
 }
 
-int buf__put(struct buf *b, const void *p, size_t n)
-{
-	if (buf__reserve(b, n))
-		return -1;
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
 int buf__set(struct buf *b, const void *p, size_t n)
 {
 	buf__reset(b);

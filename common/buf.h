@@ -41,8 +41,16 @@ void buf__free(struct buf *b);
 /* Room for n more bytes: 0, or -1 with b->err set. */
 int buf__reserve(struct buf *b, size_t n);
 
-/* Append n bytes: 0, or -1 with b->err set (nothing appended). */
-int buf__put(struct buf *b, const void *p, size_t n);
+/* Append n bytes: 0, or -1 with b->err set (nothing appended). Inline: the hot path. */
+static inline int buf__put(struct buf *b, const void *p, size_t n)
+{
+	if ((n > b->cap - b->len || b->err) && buf__reserve(b, n))
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
 
 /* Replace the contents with p[0, n): buf__reset, then buf__put. */
 int buf__set(struct buf *b, const void *p, size_t n);
