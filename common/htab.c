@@ -121,9 +121,9 @@ void htab__del(struct htab *t, void *value)
 	free(n);
 }
 
-void *htab__add(struct htab *t, const void *key, size_t len)
+/* A new entry for key (hash h), which is not in the table, evicting first when full. */
+static void *add(struct htab *t, const void *key, size_t len, uint64_t h)
 {
-	uint64_t h = fnv1a(key, len);
 	struct node *n;
 	size_t b;
 
@@ -149,6 +149,20 @@ void *htab__add(struct htab *t, const void *key, size_t len)
 	lru_push(t, n);
 	t->count++;
 	return n->value;
+}
+
+void *htab__add(struct htab *t, const void *key, size_t len)
+{
+	return add(t, key, len, fnv1a(key, len));
+}
+
+void *htab__put(struct htab *t, const void *key, size_t len, bool *added)
+{
+	uint64_t h = fnv1a(key, len);
+	struct node *n = *find(t, key, len, h);
+
+	*added = !n;
+	return n ? n->value : add(t, key, len, h);
 }
 
 void htab__touch(struct htab *t, void *value)

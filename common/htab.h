@@ -40,6 +40,9 @@ void *htab__get(const struct htab *t, const void *key, size_t len);
  */
 void *htab__add(struct htab *t, const void *key, size_t len);
 
+/* The value of key[0, len), added as htab__add does when missing (*added tells which). */
+void *htab__put(struct htab *t, const void *key, size_t len, bool *added);
+
 /* Make value's entry the most recently used (the last to be evicted). */
 void htab__touch(struct htab *t, void *value);
 

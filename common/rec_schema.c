@@ -3,15 +3,19 @@
 
 #include "rec_schema.h"
 
-static const char *const names[] = {
-    [REC_EV_CGROUP_MKDIR] = "cgroup_mkdir",
-    [REC_EV_CGROUP_RMDIR] = "cgroup_rmdir",
-    [REC_EV_CGROUP_EXISTS] = "cgroup_exists",
-    [REC_EV_LOST] = "lost",
-    [REC_EV_CONTAINER_CREATE] = "container_create",
-    [REC_EV_EXISTING_CONTAINER] = "existing_container",
-    [REC_EV_CONTAINER_REMOVE] = "container_remove",
-    [REC_EV_OTHER] = "",
+#define NAME(s) {s, sizeof(s) - 1}
+static const struct {
+	const char *s;
+	size_t len;
+} names[] = {
+    [REC_EV_CGROUP_MKDIR] = NAME("cgroup_mkdir"),
+    [REC_EV_CGROUP_RMDIR] = NAME("cgroup_rmdir"),
+    [REC_EV_CGROUP_EXISTS] = NAME("cgroup_exists"),
+    [REC_EV_LOST] = NAME("lost"),
+    [REC_EV_CONTAINER_CREATE] = NAME("container_create"),
+    [REC_EV_EXISTING_CONTAINER] = NAME("existing_container"),
+    [REC_EV_CONTAINER_REMOVE] = NAME("container_remove"),
+    [REC_EV_OTHER] = NAME(""),
 };
 
 const char *const rec_fields_cgtap[] = {
@@ -33,13 +37,13 @@ const char *const rec_fields_ctrenrich[] = {
 
 const char *rec_event_name(enum rec_event ev)
 {
-	return ev < REC_EV_OTHER ? names[ev] : names[REC_EV_OTHER];
+	return names[ev < REC_EV_OTHER ? ev : REC_EV_OTHER].s;
 }
 
 enum rec_event rec_event_parse(const char *s, size_t len)
 {
 	for (int ev = 0; ev < REC_EV_OTHER; ev++)
-		if (strlen(names[ev]) == len && !memcmp(names[ev], s, len))
+		if (names[ev].len == len && !memcmp(names[ev].s, s, len))
 			return (enum rec_event)ev;
 	return REC_EV_OTHER;
 }

@@ -59,18 +59,15 @@ struct ctr_entry *ctr_table__get(struct ctr_table *ct, const char *id, size_t le
 struct ctr_entry *ctr_table__put(struct ctr_table *ct, const char *id, size_t len,
 				 const char **evicted_id)
 {
-	struct ctr_entry *e = htab__get(ct->t, id, len);
+	struct ctr_entry *e;
+	bool added;
 
-	if (evicted_id)
-		*evicted_id = NULL;
-	if (e)
-		return e;
 	ct->evicted_now = false;
-	e = htab__add(ct->t, id, len);
-	if (e)
+	e = htab__put(ct->t, id, len, &added);
+	if (e && added)
 		e->state = CTR_LIVE;
-	if (evicted_id && ct->evicted_now)
-		*evicted_id = ct->evicted;
+	if (evicted_id)
+		*evicted_id = ct->evicted_now ? ct->evicted : NULL;
 	return e;
 }
 

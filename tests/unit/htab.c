@@ -49,6 +49,14 @@ static void test_basic(void)
 	CHECK(!memcmp(htab__key(b, &len), "a\0b", 4) && len == 3); /* NUL-terminated copy */
 	CHECK((uintptr_t)a % _Alignof(max_align_t) == 0);
 	CHECK_INT(htab__count(t), 2);
+	{
+		bool added = true;
+
+		CHECK(htab__put(t, "a", 1, &added) == a && !added); /* there: found, not added */
+		CHECK(htab__put(t, "b", 1, &added) != NULL && added);
+		CHECK(htab__get(t, "b", 1) && htab__count(t) == 3);
+		htab__del(t, htab__get(t, "b", 1));
+	}
 	htab__del(t, a);
 	CHECK(htab__get(t, "a", 1) == NULL && htab__get(t, "a\0b", 3) == b);
 	CHECK_INT(htab__count(t), 1);
