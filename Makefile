@@ -68,9 +68,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# A program: its folder's objects plus common/, and its BPF skeleton when bpf/<prog>.bpf.c exists.
+# A program: its folder's objects (subfolders too) plus common/, and its BPF skeleton when
+# bpf/<prog>.bpf.c exists.
 define PROG_template
-$(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard cmd/$(1)/*.c))
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c))
 $(BUILD)/bin/$(1): $$($(1)_OBJS) $(COMMON_OBJS)
 	$$(msg) LINK $$@
 	@mkdir -p $$(@D)
@@ -95,22 +96,22 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 	$(msg) SKEL $@
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-# Unit tests for common/: one binary a file in tests/unit/.
+# What the unit and fuzz tests link besides common/: ctrenrich's modules that do no I/O (its
+# codecs in codec/, its backends and what they share), and the tests' own C helpers
+# (tests/unit/lib/). Objects, not an archive: the engine names the backends as weak symbols.
+TESTLIB_SRCS := $(wildcard cmd/ctrenrich/codec/*.c cmd/ctrenrich/backend*.c cmd/ctrenrich/be_*.c \
+	tests/unit/lib/*.c)
+TESTLIB_INC := -Icmd/ctrenrich -Icmd/ctrenrich/codec -Itests/unit/lib
+TESTLIB := $(TESTLIB_SRCS:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/obj/tests/%.o: ALL_CFLAGS += $(TESTLIB_INC)
+
+# Unit tests: one binary a file in tests/unit/.
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
-$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(COMMON_OBJS)
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(COMMON_OBJS) $(TESTLIB)
 	$(msg) LINK $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
-
-# A unit test may also link modules of a program: UNIT_LIBOBJS_<test> lists their objects.
-CTRENRICH_GRPC_OBJS := $(patsubst %,$(BUILD)/obj/cmd/ctrenrich/%.o,pb grpc containerd cri meta_grpc)
-UNIT_LIBOBJS_pb := $(CTRENRICH_GRPC_OBJS)
-UNIT_LIBOBJS_grpc := $(CTRENRICH_GRPC_OBJS)
-UNIT_LIBOBJS_ctrenrich_grpc := $(CTRENRICH_GRPC_OBJS)
-UNIT_LIBOBJS_ctrenrich_grpc_backend := $(CTRENRICH_GRPC_OBJS) \
-	$(patsubst %,$(BUILD)/obj/cmd/ctrenrich/%.o,backend_grpc backend_containerd backend_crio backend jp)
-$(foreach t,$(UNIT_BINS),$(eval $(t): $(UNIT_LIBOBJS_$(notdir $(t)))))
 
 # C helpers the suites run (tests/helpers/*.c), one binary a file in $(BUILD)/helpers/.
 HELPER_SRCS := $(wildcard tests/helpers/*.c)

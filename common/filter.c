@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -116,4 +117,134 @@ int filter_run(struct filter *f, int argc, char **argv)
 	}
 	rec_free(&r);
 	return status;
+}
+
+/* ---- the same, driven by the caller's event loop ---- */
+
+struct filter_input {
+	struct filter *f;
+	int argc, next; /* argv[next] is the input to open after this one */
+	char **argv;
+	bool stopped;	/* --strict stopped: open nothing more */
+	const char *name;
+	int fd;
+	struct line_reader *lr; /* NULL once every input is done */
+	unsigned long no;	/* line number of the record last returned */
+	struct rec r;
+	int status;
+};
+
+static void input_close(struct filter_input *in)
+{
+	if (!in->lr)
+		return;
+	line_reader__free(in->lr);
+	in->lr = NULL;
+	if (in->fd != STDIN_FILENO)
+		close(in->fd);
+}
+
+/* Close the current input, if any, and open the next one that opens. */
+static void input_next_file(struct filter_input *in)
+{
+	static char dash[] = "-";
+
+	input_close(in);
+	while (!in->stopped && (in->next < in->argc || (in->argc == 0 && in->next == 0))) {
+		const char *name = in->argc ? in->argv[in->next] : dash;
+		char q[256];
+
+		in->next++;
+		in->fd = strcmp(name, "-") ? open(name, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+		if (in->fd < 0) {
+			warn("cannot open '%s':", log_quote(q, sizeof(q), name, strlen(name)));
+			in->status = EXIT_FAIL;
+			continue;
+		}
+		in->name = name;
+		in->lr = line_reader__new(in->fd, in->f->max_line);
+		if (!in->lr)
+			die("out of memory");
+		return;
+	}
+}
+
+struct filter_input *filter_input__new(struct filter *f, int argc, char **argv)
+{
+	struct filter_input *in = calloc(1, sizeof(*in));
+
+	if (!in)
+		return NULL;
+	in->f = f;
+	in->argc = argc;
+	in->argv = argv;
+	rec_init(&in->r);
+	input_next_file(in);
+	return in;
+}
+
+void filter_input__free(struct filter_input *in)
+{
+	if (!in)
+		return;
+	input_close(in);
+	rec_free(&in->r);
+	free(in);
+}
+
+void filter_input__bad(struct filter_input *in, const char *err)
+{
+	in->f->bad++;
+	filter_bad_line(in->name, in->no, err ? err : "bad record");
+	if (in->f->strict) {
+		in->status = EXIT_DATAERR;
+		in->stopped = true;
+		input_close(in);
+	}
+}
+
+int filter_input__next(struct filter_input *in, struct rec **r)
+{
+	struct line l;
+
+	while (in->lr) {
+		const char *err = NULL;
+
+		if (line_reader__next_buffered(in->lr, &l) != 1) {
+			if (!line_reader__eof(in->lr))
+				return 0;
+			input_next_file(in);
+			continue;
+		}
+		in->no = l.no;
+		if (l.too_long)
+			err = "line too long";
+		else if (rec_parse(&in->r, l.s, l.len, &err) == 0) {
+			*r = &in->r;
+			return 1;
+		}
+		filter_input__bad(in, err);
+	}
+	return -1;
+}
+
+int filter_input__fd(const struct filter_input *in)
+{
+	return in->lr ? in->fd : -1;
+}
+
+void filter_input__read(struct filter_input *in)
+{
+	char q[256];
+
+	if (!in->lr || line_reader__fill(in->lr) >= 0 || errno == EAGAIN || errno == EINTR)
+		return;
+	warn("cannot read '%s':", log_quote(q, sizeof(q), in->name, strlen(in->name)));
+	in->status = EXIT_FAIL;
+	input_next_file(in);
+}
+
+int filter_input__status(const struct filter_input *in)
+{
+	return in->status;
 }

@@ -1,6 +1,8 @@
 /*
  * The Unix-filter main loop shared by the record stages: read stdin or each file operand,
  * parse each line as a record, hand good ones to the stage, report bad ones by line number.
+ * filter_run() is the loop itself; filter_input__*() is the same reading for a stage that runs
+ * its own event loop.
  */
 #ifndef CTRWATCH_FILTER_H
 #define CTRWATCH_FILTER_H
@@ -41,5 +43,39 @@ int filter_run(struct filter *f, int argc, char **argv);
  * Shared with stages that run their own loop.
  */
 void filter_bad_line(const char *name, unsigned long no, const char *problem);
+
+/*
+ * The same reading, driven by a stage's own event loop: for a stage that waits on more than its
+ * input (ctrenrich waits on runtime sockets too) and must never block on it. The stage takes
+ * records while it has room for them, polls filter_input__fd() with its own descriptors, and
+ * calls filter_input__read() when that one is readable, or when filter_input__next() asked for
+ * input and the descriptor may be non-blocking. Files, "-", bad lines, --strict and the exit
+ * status are as filter_run() has them; f->on_record is not used.
+ */
+struct filter_input;
+
+/* Read the files in argv[0, argc) ("-" or none: stdin) under f's rules. NULL on ENOMEM. */
+struct filter_input *filter_input__new(struct filter *f, int argc, char **argv);
+void filter_input__free(struct filter_input *in);
+
+/*
+ * The next well-formed record already read: 1 with *r set (valid until the next call); 0 when
+ * more input is needed first (poll filter_input__fd(), then filter_input__read()); -1 when every
+ * input is done, or --strict stopped at a bad line. Bad lines are reported and skipped here.
+ */
+int filter_input__next(struct filter_input *in, struct rec **r);
+
+/* The stage cannot use the record just returned (err says why): reported as bad input. */
+void filter_input__bad(struct filter_input *in, const char *err);
+
+/* The descriptor to poll for input, or -1 when every input is done. */
+int filter_input__fd(const struct filter_input *in);
+
+/* One read(2) from the current input; EAGAIN and EINTR are not errors. A failure is reported
+ * ("cannot read", status 1) and the next input opened. */
+void filter_input__read(struct filter_input *in);
+
+/* The exit status so far, as filter_run() returns it. */
+int filter_input__status(const struct filter_input *in);
 
 #endif

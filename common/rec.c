@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rec.h"
+#include "rec_schema.h"
 #include "utf8.h"
 
 struct rec_tok {
@@ -357,9 +358,9 @@ int rec_parse(struct rec *r, const char *line, size_t len, const char **err)
 		return -1;
 	}
 	for (unsigned i = 0; i < r->nfields && (r->event < 0 || r->ts < 0); i++) {
-		if (r->event < 0 && rec_key_is(r, (int)i, "event"))
+		if (r->event < 0 && rec_key_is(r, (int)i, REC_F_EVENT))
 			r->event = (int)i;
-		else if (r->ts < 0 && rec_key_is(r, (int)i, "ts"))
+		else if (r->ts < 0 && rec_key_is(r, (int)i, REC_F_TS))
 			r->ts = (int)i;
 	}
 	if (r->event < 0) {

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "out.h"
 #include "rec.h"
+#include "rec_schema.h"
 #include "table.h"
 
 #define MAX_CONTAINERS_DEFAULT 16384
@@ -41,14 +42,6 @@ static const char usage[] =
 	"Exit status: 0 done, 1 failure, 2 usage error, 65 bad input under --strict.\n"
 	"Full documentation: man ctrdetect; the record contract: man 7 ctr-records.\n";
 
-enum kind {
-	K_MKDIR,
-	K_RMDIR,
-	K_EXISTS,
-	K_LOST,
-	K_OTHER,
-};
-
 struct detect {
 	bool all;
 	struct ctr_table *table;
@@ -59,29 +52,16 @@ struct detect {
 
 /* Fields ctrdetect writes itself; an upstream copy of them is replaced, not repeated. */
 static const char *const own_fields[] = {
-	"event", "runtime", "container_id", "ctime", NULL,
+	REC_F_EVENT, REC_F_RUNTIME, REC_F_CONTAINER_ID, REC_F_CTIME, NULL,
 };
 
 /* The same with --all, which converts nothing: it keeps the event and the scan's ctime. */
 static const char *const own_fields_all[] = {
-	"runtime", "container_id", "container_root", NULL,
+	REC_F_RUNTIME, REC_F_CONTAINER_ID, REC_F_CONTAINER_ROOT, NULL,
 };
 
 /* Bytes a record can grow by in ctrdetect: its own members, the id escaped at worst 6 to 1. */
 #define GROWTH(id_len) (160 + 6 * (id_len))
-
-static enum kind kind_of(const struct rec *r)
-{
-	if (rec_str_eq(r, r->event, "cgroup_mkdir"))
-		return K_MKDIR;
-	if (rec_str_eq(r, r->event, "cgroup_rmdir"))
-		return K_RMDIR;
-	if (rec_str_eq(r, r->event, "cgroup_exists"))
-		return K_EXISTS;
-	if (rec_str_eq(r, r->event, "lost"))
-		return K_LOST;
-	return K_OTHER;
-}
 
 static void pass_through(const struct rec *r)
 {
@@ -104,14 +84,14 @@ static void write_out(struct jsonw *w, void *ctx)
 
 	jsonw_obj_open(w, NULL);
 	if (o->event)
-		jsonw_str(w, "event", o->event);
+		jsonw_str(w, REC_F_EVENT, o->event);
 	rec_copy_fields(o->r, w, o->event ? own_fields : own_fields_all);
-	jsonw_str(w, "runtime", o->c->runtime);
-	jsonw_strn(w, "container_id", o->c->id, o->c->id_len);
+	jsonw_str(w, REC_F_RUNTIME, o->c->runtime);
+	jsonw_strn(w, REC_F_CONTAINER_ID, o->c->id, o->c->id_len);
 	if (o->event && o->has_ctime)
-		jsonw_i64(w, "ctime", o->ctime);
+		jsonw_i64(w, REC_F_CTIME, o->ctime);
 	if (!o->event)
-		jsonw_bool(w, "container_root", o->c->root);
+		jsonw_bool(w, REC_F_CONTAINER_ROOT, o->c->root);
 	jsonw_obj_close(w);
 }
 
@@ -152,21 +132,21 @@ static struct ctr_entry *remember(struct detect *d, const struct cgroup_class *c
 static int on_record(struct rec *r, void *ctx, const char **err)
 {
 	struct detect *d = ctx;
-	enum kind k = kind_of(r);
+	enum rec_event k = rec_event_of(r);
 	struct cgroup_class c;
 	struct ctr_entry *e;
 	int64_t ctime = 0;
 	long plen;
 	int i;
 
-	if (k == K_LOST || (k == K_OTHER && d->all)) {
+	if (k == REC_EV_LOST || (!rec_event_is_cgroup(k) && d->all)) {
 		pass_through(r);
 		return 0;
 	}
-	if (k == K_OTHER)
+	if (!rec_event_is_cgroup(k))
 		return 0;
 
-	i = rec_find(r, "path");
+	i = rec_find(r, REC_F_PATH);
 	if (i < 0) {
 		*err = "missing field \"path\"";
 		return -1;
@@ -176,8 +156,8 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 		*err = "field \"path\" is not a string";
 		return -1;
 	}
-	if (k == K_EXISTS) {
-		i = rec_find(r, "ctime");
+	if (k == REC_EV_CGROUP_EXISTS) {
+		i = rec_find(r, REC_F_CTIME);
 		if (i < 0) {
 			*err = "missing field \"ctime\"";
 			return -1;
@@ -186,7 +166,7 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 			*err = "field \"ctime\" is not an integer";
 			return -1;
 		}
-	} else if (k == K_MKDIR) {
+	} else if (k == REC_EV_CGROUP_MKDIR) {
 		rec_i64(r, r->ts, &ctime); /* checked by rec_parse */
 	}
 
@@ -201,7 +181,7 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 		return 0; /* a sub-cgroup inside a container: not a lifetime event */
 
 	e = ctr_table__get(d->table, c.id, c.id_len);
-	if (k == K_RMDIR) {
+	if (k == REC_EV_CGROUP_RMDIR) {
 		bool known = e && e->state == CTR_LIVE;
 
 		if (e && e->state == CTR_GONE)
@@ -210,7 +190,8 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 			e = remember(d, &c);
 		e->state = CTR_GONE;
 		ctr_table__touch(d->table, e);
-		return emit(&(struct out){r, "container_remove", &c, known, e->ctime}, err);
+		return emit(&(struct out){r, rec_event_name(REC_EV_CONTAINER_REMOVE), &c, known, e->ctime},
+			    err);
 	}
 	if (e && e->state == CTR_LIVE)
 		return 0; /* seen already: another hierarchy, or both the scan and the mkdir */
@@ -219,8 +200,10 @@ static int on_record(struct rec *r, void *ctx, const char **err)
 	e->state = CTR_LIVE;
 	e->ctime = ctime;
 	ctr_table__touch(d->table, e);
-	return emit(&(struct out){r, k == K_MKDIR ? "container_create" : "existing_container", &c,
-				  true, ctime},
+	return emit(&(struct out){r,
+				  rec_event_name(k == REC_EV_CGROUP_MKDIR ? REC_EV_CONTAINER_CREATE
+								  : REC_EV_EXISTING_CONTAINER),
+				  &c, true, ctime},
 		    err);
 }
 

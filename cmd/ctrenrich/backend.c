@@ -1,4 +1,5 @@
-/* What the backends share: runtime names, struct meta, id checks, error helpers, labels. */
+/* What the backends share: runtime names, struct meta, id checks, error and path helpers. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +93,35 @@ enum be_result be_bad(struct be_lookup *lk, const char *what)
 	snprintf(lk->errbuf, sizeof(lk->errbuf), "bad response: %s", what);
 	lk->err = lk->errbuf;
 	return BE_ERROR;
+}
+
+int be_path(struct be_lookup *lk, struct be_request *rq, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(rq->path, sizeof(rq->path), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(rq->path)) {
+		lk->err = "internal error: path too long";
+		return -1;
+	}
+	return 0;
+}
+
+int be_bad_step(struct be_lookup *lk)
+{
+	lk->err = "internal error: bad step";
+	return -1;
+}
+
+enum be_result be_on_step(struct be_lookup *lk, const struct be_response *rs, be_on_fn *const *on,
+			  size_t n)
+{
+	if (lk->step >= n || !on[lk->step]) {
+		be_bad_step(lk);
+		return BE_ERROR;
+	}
+	return on[lk->step](lk, rs);
 }

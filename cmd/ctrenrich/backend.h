@@ -1,8 +1,9 @@
 /*
  * The runtime backend interface of ctrenrich.
  *
- * A backend knows one runtime's API. It never does I/O: the engine (engine.c) owns the sockets,
- * the curl multi loop, deadlines, retries and the cache. For one lookup the engine calls
+ * A backend knows one runtime's API. It never does I/O: the engine owns the sockets (sockets.c),
+ * the transfers (transport.c), deadlines and retries (lookup.c) and the cache (cache.c). For one
+ * lookup the engine calls
  *
  *	request(lk, rq)   build the next request (path, method, headers, body, HTTP version)
  *	response(lk, rs)  read its answer into lk->m, and say what comes next
@@ -21,9 +22,15 @@
  * and a framed body; the gRPC status arrives in the trailers, which are in rs->headers with the
  * other header lines.
  *
- * A backend is a `const struct backend backend_<runtime>` defined in its own .c file. The engine
- * refers to backend_docker, backend_podman, backend_containerd and backend_crio as weak symbols,
- * so a backend is plugged in by adding its file to cmd/ctrenrich/, nothing else.
+ * What a backend keeps between lookups (a namespace list, an image cache, a tokenizer) is its
+ * state: state_size bytes per runtime the engine asks (one socket), zeroed at start, handed to
+ * each call as lk->state and freed with state_free. A backend has no globals of its own.
+ *
+ * A backend is a `const struct backend backend_<runtime>` defined in its own .c file,
+ * backend_<runtime>.c; what several backends share is in be_*.c (be_json: Docker-shaped JSON,
+ * be_grpc: gRPC calls) and the codecs in codec/. The engine refers to backend_docker,
+ * backend_podman, backend_containerd and backend_crio as weak symbols, so a backend is plugged in
+ * by adding its file to cmd/ctrenrich/, nothing else.
  */
 #ifndef CTRENRICH_BACKEND_H
 #define CTRENRICH_BACKEND_H
@@ -90,6 +97,7 @@ enum be_kind {
 
 /* One lookup, as a backend sees it. The engine zeroes it before step 0 of the first attempt. */
 struct be_lookup {
+	void *state;	/* the runtime's: struct backend's state_size bytes, shared by its lookups */
 	const char *id; /* validated by the backend's id_ok() */
 	enum be_kind kind;
 	bool need_meta;	  /* BE_REMOVE: the cache had nothing, fill the create-time fields too */
@@ -122,7 +130,7 @@ struct be_response {
 	size_t hlen;
 	/*
 	 * The request was sent again without its body, as the server had closed the stream before
-	 * the body went out and libcurl lost its answer (engine.c, xfer_done): only an answer that
+	 * the body went out and libcurl lost its answer (transport.c, xfer_done): only an answer that
 	 * the server gives from the request's headers alone is the answer to the call.
 	 */
 	bool headers_only;
@@ -139,6 +147,8 @@ enum be_result {
 
 struct backend {
 	const char *name;
+	size_t state_size;		 /* bytes of state per runtime (0: none) */
+	void (*state_free)(void *state); /* free what the state holds; NULL when nothing */
 	/* True when id (NUL-terminated, len bytes) is a valid id for this runtime. */
 	bool (*id_ok)(const char *id, size_t len);
 	/* Build the request for lk->step into *rq (zeroed by the engine). 0, or -1 with lk->err. */
@@ -161,10 +171,14 @@ bool be_id_hex64(const char *id, size_t len);
 enum be_result be_http_error(struct be_lookup *lk, long status);
 /* Set lk->err to "bad response: <what>" and return BE_ERROR. */
 enum be_result be_bad(struct be_lookup *lk, const char *what);
-
-/* Kubernetes label keys shared by the backends. */
-#define LABEL_POD_NAME "io.kubernetes.pod.name"
-#define LABEL_POD_NAMESPACE "io.kubernetes.pod.namespace"
-#define LABEL_POD_UID "io.kubernetes.pod.uid"
+/* rq->path from a format: 0, or -1 with lk->err = "internal error: path too long". */
+int be_path(struct be_lookup *lk, struct be_request *rq, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* lk->err = "internal error: bad step", for a step a backend does not know. Returns -1. */
+int be_bad_step(struct be_lookup *lk);
+/* A backend's answer handlers, one a step: on[lk->step] reads rs (a bad step is BE_ERROR). */
+typedef enum be_result be_on_fn(struct be_lookup *lk, const struct be_response *rs);
+enum be_result be_on_step(struct be_lookup *lk, const struct be_response *rs, be_on_fn *const *on,
+			  size_t n);
 
 #endif

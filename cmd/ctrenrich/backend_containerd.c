@@ -16,11 +16,11 @@
 #include <time.h>
 
 #include "backend.h"
-#include "backend_grpc.h"
-#include "containerd.h"
-#include "cri.h"
-#include "grpc.h"
-#include "meta_grpc.h"
+#include "be_grpc.h"
+#include "codec/containerd.h"
+#include "codec/cri.h"
+#include "codec/grpc.h"
+#include "codec/grpc_meta.h"
 
 #define NS_MAX 32  /* namespaces kept; more are not asked */
 #define NS_LEN 80  /* containerd identifiers are at most 76 bytes */
@@ -40,7 +40,7 @@ enum {
 struct scratch {
 	unsigned char pos;    /* position in the namespace order */
 	unsigned char first;  /* the namespace asked first (the last hit when the lookup began) */
-	unsigned char gen;    /* the namespace list it walks (ns.gen, modulo 256) */
+	unsigned char gen;    /* the namespace list it walks (namespaces.gen, modulo 256) */
 	bool listed;	      /* the namespaces were listed during this lookup */
 	bool cri;	      /* the container is CRI's (io.cri-containerd.kind = container) */
 	char ns[NS_LEN];      /* the namespace last asked: where the container was found */
@@ -49,14 +49,15 @@ struct scratch {
 _Static_assert(sizeof(struct scratch) <= sizeof(((struct be_lookup *)0)->scratch),
 	       "scratch too small");
 
-static struct {
+/* The backend's state, one a containerd: its namespaces as last listed. */
+struct namespaces {
 	char name[NS_MAX][NS_LEN];
 	unsigned n;
 	bool valid;
-	unsigned hit; /* index of the namespace of the last hit */
+	unsigned hit;	   /* index of the namespace of the last hit */
 	unsigned char gen; /* +1 on each listing */
 	struct timespec listed_at;
-} ns;
+};
 
 #define NS_REFRESH_MS 1000 /* a miss lists the namespaces again at most this often */
 
@@ -71,6 +72,11 @@ static long ms_since(const struct timespec *t)
 static struct scratch *scr(struct be_lookup *lk)
 {
 	return (struct scratch *)lk->scratch;
+}
+
+static struct namespaces *nss(struct be_lookup *lk)
+{
+	return lk->state;
 }
 
 /* containerd's identifier rule: alphanumerics separated by single '.', '_' or '-'. */
@@ -101,29 +107,30 @@ static bool ctd_id_ok(const char *id, size_t len)
  * began), then the others in listed order. Fixed per lookup, so that lookups running at once
  * do not make each other skip a namespace.
  */
-static const char *ns_at(const struct scratch *sc, unsigned pos)
+static const char *ns_at(const struct namespaces *ns, const struct scratch *sc, unsigned pos)
 {
-	unsigned first = sc->first < ns.n ? sc->first : 0;
+	unsigned first = sc->first < ns->n ? sc->first : 0;
 
-	if (pos >= ns.n)
+	if (pos >= ns->n)
 		return NULL;
 	if (pos == 0)
-		return ns.name[first];
-	return ns.name[pos <= first ? pos - 1 : pos];
+		return ns->name[first];
+	return ns->name[pos <= first ? pos - 1 : pos];
 }
 
 /* Walk the current namespace list from its start. */
-static void walk_begin(struct scratch *sc)
+static void walk_begin(const struct namespaces *ns, struct scratch *sc)
 {
 	sc->pos = 0;
-	sc->first = (unsigned char)ns.hit;
-	sc->gen = ns.gen;
+	sc->first = (unsigned char)ns->hit;
+	sc->gen = ns->gen;
 }
 
 static int ctd_request(struct be_lookup *lk, struct be_request *rq)
 {
+	struct namespaces *ns = nss(lk);
 	struct scratch *sc = scr(lk);
-	struct pb_buf b;
+	struct buf b;
 	size_t mark;
 
 	if (lk->step == STEP_START) {
@@ -132,56 +139,56 @@ static int ctd_request(struct be_lookup *lk, struct be_request *rq)
 			lk->step = STEP_TASK;
 		} else {
 			memset(sc, 0, sizeof(*sc));
-			walk_begin(sc);
-			lk->step = ns.valid && ns.n ? STEP_GET : STEP_LIST;
+			walk_begin(ns, sc);
+			lk->step = ns->valid && ns->n ? STEP_GET : STEP_LIST;
 		}
 	}
-	bg_begin(rq, &b, &mark);
+	be_grpc_begin(rq, &b, &mark);
 	switch (lk->step) {
 	case STEP_LIST:
 		ctd_namespaces_list_req(&b);
-		return bg_end(lk, rq, &b, mark, CTD_SVC_NAMESPACES, CTD_METHOD_LIST, NULL);
+		return be_grpc_end(lk, rq, &b, mark, CTD_SVC_NAMESPACES, CTD_METHOD_LIST, NULL);
 	case STEP_GET:
 		ctd_container_get_req(&b, lk->id);
 		/* Another lookup listed the namespaces again: walk the new list from its start. */
-		if (sc->gen != ns.gen)
-			walk_begin(sc);
-		snprintf(sc->ns, sizeof(sc->ns), "%s", ns_at(sc, sc->pos));
-		return bg_end(lk, rq, &b, mark, CTD_SVC_CONTAINERS, CTD_METHOD_GET, sc->ns);
+		if (sc->gen != ns->gen)
+			walk_begin(ns, sc);
+		snprintf(sc->ns, sizeof(sc->ns), "%s", ns_at(ns, sc, sc->pos));
+		return be_grpc_end(lk, rq, &b, mark, CTD_SVC_CONTAINERS, CTD_METHOD_GET, sc->ns);
 	case STEP_IMAGE:
 		ctd_image_get_req(&b, sc->image);
-		return bg_end(lk, rq, &b, mark, CTD_SVC_IMAGES, CTD_METHOD_GET, sc->ns);
+		return be_grpc_end(lk, rq, &b, mark, CTD_SVC_IMAGES, CTD_METHOD_GET, sc->ns);
 	case STEP_TASK:
 		ctd_task_get_req(&b, lk->id);
-		return bg_end(lk, rq, &b, mark, CTD_SVC_TASKS, CTD_METHOD_GET, sc->ns);
+		return be_grpc_end(lk, rq, &b, mark, CTD_SVC_TASKS, CTD_METHOD_GET, sc->ns);
 	case STEP_CRI:
 		cri_container_status_req(&b, lk->id, false);
-		return bg_end(lk, rq, &b, mark, CRI_SVC, CRI_METHOD_CONTAINER_STATUS, NULL);
+		return be_grpc_end(lk, rq, &b, mark, CRI_SVC, CRI_METHOD_CONTAINER_STATUS, NULL);
 	}
-	lk->err = "internal error: bad step";
-	return -1;
+	return be_bad_step(lk);
 }
 
 static enum be_result on_list(struct be_lookup *lk, int code, const uint8_t *msg, size_t len)
 {
+	struct namespaces *ns = nss(lk);
 	struct pb_str names[NS_MAX];
 	size_t count;
 	int err;
 
 	if (code != GRPC_OK)
-		return bg_error(lk, code);
+		return be_grpc_error(lk, code);
 	if (ctd_namespaces_parse(msg, len, names, NS_MAX, &count, &err) < 0)
-		return bg_bad_pb(lk, err);
-	ns.n = 0;
+		return be_grpc_bad_pb(lk, err);
+	ns->n = 0;
 	for (size_t i = 0; i < count && i < NS_MAX; i++)
 		if (ident_ok(names[i].s, names[i].len, NS_LEN - 1))
-			pb_str_copy(ns.name[ns.n++], NS_LEN, names[i]);
-	ns.valid = true;
-	ns.gen++;
-	clock_gettime(CLOCK_MONOTONIC, &ns.listed_at);
+			pb_str_copy(ns->name[ns->n++], NS_LEN, names[i]);
+	ns->valid = true;
+	ns->gen++;
+	clock_gettime(CLOCK_MONOTONIC, &ns->listed_at);
 	scr(lk)->listed = true;
-	walk_begin(scr(lk));
-	if (!ns.n)
+	walk_begin(ns, scr(lk));
+	if (!ns->n)
 		return BE_NOTFOUND;
 	lk->step = STEP_GET;
 	return BE_MORE;
@@ -203,6 +210,7 @@ static enum be_result after_container(struct be_lookup *lk)
 
 static enum be_result on_get(struct be_lookup *lk, int code, const uint8_t *msg, size_t len)
 {
+	struct namespaces *ns = nss(lk);
 	struct scratch *sc = scr(lk);
 	struct ctd_container c;
 	struct grpc_meta g;
@@ -210,29 +218,29 @@ static enum be_result on_get(struct be_lookup *lk, int code, const uint8_t *msg,
 
 	/* Not here (or the namespace went away meanwhile): the next namespace. */
 	if (code == GRPC_NOT_FOUND || code == GRPC_FAILED_PRECONDITION) {
-		if (++sc->pos < ns.n)
+		if (++sc->pos < ns->n)
 			return BE_MORE;
 		/* Listed again on a miss (a namespace may be new), but not on every retry. */
-		if (!sc->listed && ms_since(&ns.listed_at) >= NS_REFRESH_MS) {
+		if (!sc->listed && ms_since(&ns->listed_at) >= NS_REFRESH_MS) {
 			lk->step = STEP_LIST;
 			return BE_MORE;
 		}
 		return BE_NOTFOUND;
 	}
 	if (code != GRPC_OK)
-		return bg_error(lk, code);
+		return be_grpc_error(lk, code);
 	if (ctd_container_parse(msg, len, &c, &err) < 0)
-		return bg_bad_pb(lk, err);
-	for (unsigned i = 0; i < ns.n; i++)
-		if (!strcmp(ns.name[i], sc->ns))
-			ns.hit = i;
+		return be_grpc_bad_pb(lk, err);
+	for (unsigned i = 0; i < ns->n; i++)
+		if (!strcmp(ns->name[i], sc->ns))
+			ns->hit = i;
 	sc->cri = pb_str_eq(c.kind, "container");
 	sc->image[0] = '\0';
 	if (pb_str_copy(sc->image, sizeof(sc->image), c.image))
 		sc->image[0] = '\0'; /* too long, or holding a NUL: not to be asked for */
 	if (lk->kind == BE_CREATE || lk->need_meta) {
 		grpc_meta_from_ctd(&g, &c, NULL);
-		if (bg_meta_create(lk->m, &g) < 0) {
+		if (be_grpc_meta_create(lk->m, &g) < 0) {
 			lk->err = "out of memory";
 			return BE_ERROR;
 		}
@@ -262,7 +270,7 @@ static enum be_result on_image(struct be_lookup *lk, int code, const uint8_t *ms
 
 static enum be_result exit_from(struct be_lookup *lk, const struct grpc_meta *g)
 {
-	if (bg_meta_exit(lk->m, g) < 0) {
+	if (be_grpc_meta_exit(lk->m, g) < 0) {
 		lk->err = "out of memory";
 		return BE_ERROR;
 	}
@@ -284,9 +292,9 @@ static enum be_result on_task(struct be_lookup *lk, int code, const uint8_t *msg
 		return BE_DONE;
 	}
 	if (code != GRPC_OK)
-		return bg_error(lk, code);
+		return be_grpc_error(lk, code);
 	if (ctd_task_parse(msg, len, &t, &err) < 0)
-		return bg_bad_pb(lk, err);
+		return be_grpc_bad_pb(lk, err);
 	grpc_meta__init(&g);
 	if (!grpc_meta_exit_from_ctd_task(&g, &t))
 		return BE_NOTYET; /* the cgroup went before containerd saw the exit */
@@ -312,7 +320,7 @@ static enum be_result ctd_response(struct be_lookup *lk, const struct be_respons
 {
 	const uint8_t *msg;
 	size_t len;
-	int code = bg_answer(lk, rs, &msg, &len);
+	int code = be_grpc_answer(lk, rs, &msg, &len);
 
 	if (code < 0)
 		return BE_ERROR;
@@ -328,12 +336,13 @@ static enum be_result ctd_response(struct be_lookup *lk, const struct be_respons
 	case STEP_CRI:
 		return on_cri(lk, code, msg, len);
 	}
-	lk->err = "internal error: bad step";
+	be_bad_step(lk);
 	return BE_ERROR;
 }
 
 const struct backend backend_containerd = {
 	.name = "containerd",
+	.state_size = sizeof(struct namespaces),
 	.id_ok = ctd_id_ok,
 	.request = ctd_request,
 	.response = ctd_response,

@@ -14,10 +14,10 @@
 #include <string.h>
 
 #include "backend.h"
-#include "backend_grpc.h"
-#include "cri.h"
-#include "grpc.h"
-#include "meta_grpc.h"
+#include "be_grpc.h"
+#include "codec/cri.h"
+#include "codec/grpc.h"
+#include "codec/grpc_meta.h"
 
 enum {
 	STEP_START,
@@ -25,32 +25,27 @@ enum {
 	STEP_SANDBOX,	/* PodSandboxStatus */
 };
 
-static bool crio_id_ok(const char *id, size_t len)
-{
-	return be_id_hex64(id, len);
-}
-
 static int crio_request(struct be_lookup *lk, struct be_request *rq)
 {
-	struct pb_buf b;
+	struct buf b;
 	size_t mark;
 
 	if (lk->step == STEP_START)
 		lk->step = STEP_CONTAINER;
-	bg_begin(rq, &b, &mark);
+	be_grpc_begin(rq, &b, &mark);
 	if (lk->step == STEP_CONTAINER) {
 		cri_container_status_req(&b, lk->id, false);
-		return bg_end(lk, rq, &b, mark, CRI_SVC, CRI_METHOD_CONTAINER_STATUS, NULL);
+		return be_grpc_end(lk, rq, &b, mark, CRI_SVC, CRI_METHOD_CONTAINER_STATUS, NULL);
 	}
 	cri_sandbox_status_req(&b, lk->id, false);
-	return bg_end(lk, rq, &b, mark, CRI_SVC, CRI_METHOD_SANDBOX_STATUS, NULL);
+	return be_grpc_end(lk, rq, &b, mark, CRI_SVC, CRI_METHOD_SANDBOX_STATUS, NULL);
 }
 
 /* A status other than OK and NOT_FOUND; UNIMPLEMENTED named so that the user can act on it. */
 static enum be_result crio_error(struct be_lookup *lk, int code)
 {
 	if (code != GRPC_UNIMPLEMENTED)
-		return bg_error(lk, code);
+		return be_grpc_error(lk, code);
 	lk->err = "grpc unimplemented: the runtime does not serve CRI (runtime.v1.RuntimeService)";
 	return BE_ERROR;
 }
@@ -59,11 +54,11 @@ static enum be_result crio_error(struct be_lookup *lk, int code)
 static enum be_result keep(struct be_lookup *lk, const struct grpc_meta *g)
 {
 	if ((lk->kind == BE_CREATE || lk->need_meta) && !lk->got_meta) {
-		if (bg_meta_create(lk->m, g) < 0)
+		if (be_grpc_meta_create(lk->m, g) < 0)
 			goto nomem;
 		lk->got_meta = true;
 	}
-	if (lk->kind == BE_REMOVE && bg_meta_exit(lk->m, g) < 0)
+	if (lk->kind == BE_REMOVE && be_grpc_meta_exit(lk->m, g) < 0)
 		goto nomem;
 	return BE_DONE;
 nomem:
@@ -85,7 +80,7 @@ static enum be_result on_container(struct be_lookup *lk, int code, const uint8_t
 	if (code != GRPC_OK)
 		return crio_error(lk, code);
 	if (cri_container_parse(msg, len, &c, &err) < 0)
-		return bg_bad_pb(lk, err);
+		return be_grpc_bad_pb(lk, err);
 	grpc_meta_from_cri_container(&g, &c);
 	if (lk->kind == BE_REMOVE && !g.have_exit && c.state != CRI_CONTAINER_UNKNOWN) {
 		/* Keep who it is for the retry, which will not ask for it again. */
@@ -107,7 +102,7 @@ static enum be_result on_sandbox(struct be_lookup *lk, int code, const uint8_t *
 	if (code != GRPC_OK)
 		return crio_error(lk, code);
 	if (cri_sandbox_parse(msg, len, &s, &err) < 0)
-		return bg_bad_pb(lk, err);
+		return be_grpc_bad_pb(lk, err);
 	grpc_meta_from_cri_sandbox(&g, &s);
 	return keep(lk, &g);
 }
@@ -116,7 +111,7 @@ static enum be_result crio_response(struct be_lookup *lk, const struct be_respon
 {
 	const uint8_t *msg;
 	size_t len;
-	int code = bg_answer(lk, rs, &msg, &len);
+	int code = be_grpc_answer(lk, rs, &msg, &len);
 
 	if (code < 0)
 		return BE_ERROR;
@@ -127,7 +122,7 @@ static enum be_result crio_response(struct be_lookup *lk, const struct be_respon
 
 const struct backend backend_crio = {
 	.name = "crio",
-	.id_ok = crio_id_ok,
+	.id_ok = be_id_hex64,
 	.request = crio_request,
 	.response = crio_response,
 };

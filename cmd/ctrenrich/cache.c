@@ -1,23 +1,42 @@
+/*
+ * The container cache: what a runtime said at create time, by container id, so that
+ * container_remove carries it without asking again. Bounded (common/htab.c): when full, the
+ * least recently used entry whose lookup is not still running makes room. Entries leave on
+ * removal.
+ *
+ * The policy: a create record's lookup fills a pending entry for its id; a create seen again
+ * drops what was known (it may be stale); a second create while a lookup for the id runs goes
+ * alone. A removal takes the entry; while the entry is pending, one removal waits for it (the
+ * lookup fills it for both), a second one goes alone.
+ */
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "engine.h"
+#include "htab.h"
 
-struct cache {
-	size_t cap, count, nbucket;
-	struct centry **bucket;
-	struct centry *head, *tail; /* most recently used first */
+struct centry {
+	enum rt rt;	     /* the runtime that answered */
+	struct meta m;	     /* create-time fields */
+	bool pending;	     /* the create lookup is still running: m is not there yet */
+	struct slot *waiter; /* pending: a removal waiting for m */
 };
 
-static size_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+struct cache {
+	struct htab *t;
+};
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
+/* A pending entry stays: its lookup is still running. */
+static bool evict(void *value, void *ctx)
+{
+	struct centry *ce = value;
+
+	(void)ctx;
+	if (ce->pending)
+		return false;
+	meta__clear(&ce->m);
+	return true;
 }
 
 struct cache *cache__new(size_t cap)
@@ -26,112 +45,98 @@ struct cache *cache__new(size_t cap)
 
 	if (!c)
 		return NULL;
-	c->cap = cap ? cap : 1;
-	c->nbucket = 16;
-	while (c->nbucket < c->cap)
-		c->nbucket *= 2;
-	c->bucket = calloc(c->nbucket, sizeof(*c->bucket));
-	if (!c->bucket) {
+	c->t = htab__new(cap, sizeof(struct centry), evict, NULL);
+	if (!c->t) {
 		free(c);
+		errno = ENOMEM;
 		return NULL;
 	}
 	return c;
 }
 
-static void lru_unlink(struct cache *c, struct centry *e)
+static void del(struct cache *c, struct centry *ce)
 {
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void lru_push(struct cache *c, struct centry *e)
-{
-	e->prev = NULL;
-	e->next = c->head;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (!c->tail)
-		c->tail = e;
-}
-
-struct centry *cache__get(struct cache *c, const char *id)
-{
-	struct centry *e = c->bucket[hash(id) & (c->nbucket - 1)];
-
-	for (; e; e = e->hnext)
-		if (!strcmp(e->id, id))
-			break;
-	if (e && e != c->head) {
-		lru_unlink(c, e);
-		lru_push(c, e);
-	}
-	return e;
-}
-
-void cache__del(struct cache *c, struct centry *e)
-{
-	struct centry **p = &c->bucket[hash(e->id) & (c->nbucket - 1)];
-
-	while (*p && *p != e)
-		p = &(*p)->hnext;
-	if (*p)
-		*p = e->hnext;
-	lru_unlink(c, e);
-	meta__clear(&e->m);
-	free(e);
-	c->count--;
-}
-
-struct centry *cache__add(struct cache *c, const char *id)
-{
-	struct centry *e;
-	size_t b;
-
-	if (strlen(id) > ID_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (c->count >= c->cap) {
-		for (e = c->tail; e && e->pending; e = e->prev)
-			;
-		if (!e) {
-			errno = ENOSPC;
-			return NULL;
-		}
-		cache__del(c, e);
-	}
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
-	strcpy(e->id, id);
-	e->pending = true;
-	b = hash(id) & (c->nbucket - 1);
-	e->hnext = c->bucket[b];
-	c->bucket[b] = e;
-	lru_push(c, e);
-	c->count++;
-	return e;
-}
-
-size_t cache__count(const struct cache *c)
-{
-	return c->count;
+	meta__clear(&ce->m);
+	htab__del(c->t, ce);
 }
 
 void cache__free(struct cache *c)
 {
+	struct centry *ce;
+
 	if (!c)
 		return;
-	while (c->head)
-		cache__del(c, c->head);
-	free(c->bucket);
+	while ((ce = htab__oldest(c->t)))
+		del(c, ce);
+	htab__free(c->t);
 	free(c);
+}
+
+/* The entry for id, or NULL; a hit becomes the most recently used. */
+static struct centry *get(struct cache *c, const char *id, size_t len)
+{
+	struct centry *ce = htab__get(c->t, id, len);
+
+	if (ce)
+		htab__touch(c->t, ce);
+	return ce;
+}
+
+void cache_create(struct engine *e, struct slot *s)
+{
+	struct centry *ce = get(e->cache, s->id, s->idlen);
+	bool cacheable = s->rt_in < RT_N || s->rt_in == RT_UNKNOWN;
+
+	if (ce && !ce->pending) {
+		del(e->cache, ce); /* seen again: what we knew may be stale */
+		ce = NULL;
+	} else if (ce) {
+		cacheable = false; /* a lookup for it is running already: this one goes alone */
+	}
+	if (cacheable && (ce = htab__add(e->cache->t, s->id, s->idlen)))
+		ce->pending = true;
+	s->ce = cacheable ? ce : NULL;
+}
+
+void cache_created(struct engine *e, struct slot *s, bool ok, uint64_t now)
+{
+	struct centry *ce = s->ce;
+	struct slot *waiter;
+
+	if (!ce)
+		return;
+	waiter = ce->waiter;
+	s->ce = NULL;
+	ce->waiter = NULL;
+	if (ok && meta__copy(&ce->m, &s->m) == 0) {
+		ce->pending = false;
+		ce->rt = s->rt_out;
+	} else {
+		del(e->cache, ce);
+	}
+	if (waiter)
+		lookup_remove(e, waiter, now);
+}
+
+bool cache_remove(struct engine *e, struct slot *s)
+{
+	struct centry *ce = get(e->cache, s->id, s->idlen);
+
+	if (ce && ce->pending) {
+		if (!ce->waiter) {
+			ce->waiter = s;
+			return true;
+		}
+		ce = NULL; /* a second removal of the same id: look it up on its own */
+	}
+	if (ce) {
+		e->cache_hits++;
+		meta__move(&s->m, &ce->m);
+		s->have_meta = true;
+		if (s->rt_ask == RT_UNKNOWN && ce->rt < RT_N)
+			s->rt_ask = ce->rt;
+		s->rt_out = ce->rt;
+		del(e->cache, ce);
+	}
+	return false;
 }

@@ -2,6 +2,14 @@
  * ctrenrich: add who a container is (name, image, digest, Kubernetes pod) to ctrdetect's
  * container records, by asking the runtime that owns it over its Unix socket. Other records
  * pass through untouched, in their place. See man/ctrenrich.1.
+ *
+ *   cgtap --scan | ctrdetect | ctrenrich | ctrfmt
+ *
+ * Where things are: this file, the options; sockets.c, where each runtime's socket is; the
+ * engine (engine.h says which file has which job: the loop, the queue, lookups, the cache,
+ * transport); backend.h, the interface every runtime's backend_<runtime>.c implements, with
+ * what backends share in be_json.c and be_grpc.c; codec/, the wire formats alone (protobuf,
+ * gRPC, containerd's and CRI's messages, JSON by path), which the tests link without the rest.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -62,7 +70,7 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void socket_opt(const char *arg)
+static void socket_opt(struct sockets *sk, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	char name[16];
@@ -75,7 +83,7 @@ static void socket_opt(const char *arg)
 	rt = rt_parse(name);
 	if (rt >= RT_N)
 		cli_usage_error("unknown runtime '%s' (docker, podman, containerd, crio)", name);
-	if (sockets__set(rt, eq + 1) < 0)
+	if (sockets__set(sk, rt, eq + 1) < 0)
 		cli_usage_error("socket path for %s is empty or too long", name);
 }
 
@@ -88,16 +96,20 @@ int main(int argc, char **argv)
 	    .cache_size = ENGINE_CACHE_SIZE,
 	    .max_response = ENGINE_MAX_RESPONSE,
 	};
+	struct sockets *sk;
 	bool discover = true;
-	int c;
+	int c, status;
 
 	/* 1. Options. */
 	prog_name = "ctrenrich";
 	cli_check_std_fds();
+	sk = sockets__new();
+	if (!sk)
+		die("out of memory");
 	while ((c = getopt_long(argc, argv, "s:t:j:uvh", options, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			socket_opt(optarg);
+			socket_opt(sk, optarg);
 			break;
 		case OPT_NO_DISCOVER:
 			discover = false;
@@ -139,9 +151,11 @@ int main(int argc, char **argv)
 	}
 
 	/* 2. Sockets: explicit ones, then the usual places. */
-	sockets__init(discover);
+	sockets__discover(sk, discover);
 
 	/* 3. Run, then close stdout with a check. */
 	out_init();
-	return out_close(engine_run(&o, argc - optind, argv + optind));
+	status = engine_run(&o, sk, argc - optind, argv + optind);
+	sockets__free(sk);
+	return out_close(status);
 }

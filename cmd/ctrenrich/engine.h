@@ -1,13 +1,42 @@
 /*
- * The ctrenrich engine: one event loop over the input and a curl multi handle. Records are read
+ * The ctrenrich engine: one event loop over the input and the runtimes' sockets. Records are read
  * into a bounded queue; container records start lookups (many in flight, each with a deadline,
  * "not found" retried with backoff); records leave in input order (or as soon as ready).
+ *
+ * One struct engine holds the state; each file has one job:
+ *
+ *	engine.c	the loop: take input (common/filter.c), drive lookups and transfers, write
+ *			what is ready, flush before waiting, wait
+ *	queue.c		the records held, in input order, and writing them out
+ *	lookup.c	a container record's lookup: which runtime to ask, retries, deadlines
+ *	cache.c		what create lookups leave for removals (bounded)
+ *	transport.c	requests in flight: libcurl's multi interface over Unix sockets
+ *
+ * Every input record takes a slot, in input order. Records that are not container records are
+ * done at once. A container record's lookup goes through these states:
+ *
+ *	WAIT	in the wait list: to be (re)started at start_at, when a transfer is free
+ *	RUN	a request is in flight (a transfer of transport.c)
+ *	BLOCKED	a removal waiting for the pending create lookup of the same id (cache.c)
+ *	DONE	ready to leave
+ *
+ * Deadlines: a record's deadline is fixed when it is read (now + timeout). A waiting record
+ * whose deadline passes is done with "timeout"; a transfer gets the time left as its timeout, so
+ * it cannot outlive the deadline either. No record is held longer than its deadline.
  */
 #ifndef CTRENRICH_ENGINE_H
 #define CTRENRICH_ENGINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "buf.h"
+#include "jsonw.h"
+#include "rec.h"
+
+struct sockets;
 
 struct engine_opts {
 	bool strict;	       /* first bad line: stop reading, finish, exit 65 */
@@ -25,7 +54,151 @@ struct engine_opts {
 #define ENGINE_CACHE_SIZE 16384
 #define ENGINE_MAX_RESPONSE (4u << 20)
 
-/* Run over the files argv[0, argc) ("-" or none: stdin). Returns the exit status. */
-int engine_run(const struct engine_opts *o, int argc, char **argv);
+/*
+ * Run over the files argv[0, argc) ("-" or none: stdin), asking the runtimes whose sockets
+ * sk knows. Returns the exit status.
+ */
+int engine_run(const struct engine_opts *o, struct sockets *sk, int argc, char **argv);
+
+/* ---- inside the engine ---- */
+
+enum slot_state { S_FREE, S_WAIT, S_RUN, S_BLOCKED, S_DONE };
+
+/* A record held, and its lookup. */
+struct slot {
+	struct slot *qprev, *qnext; /* the queue, in input order */
+	struct slot *wprev, *wnext; /* the wait list, or the ready list (unordered) */
+	enum slot_state st;
+	struct buf line; /* the input line, kept to be written out */
+	bool ctr;	 /* a container record; others leave as they came */
+	enum be_kind kind;
+	enum rt rt_in;	/* runtime named by the record */
+	enum rt rt_ask; /* the one runtime to ask, or RT_UNKNOWN: every one found */
+	enum rt rt_cur; /* the runtime asked now */
+	enum rt rt_out; /* the runtime that answered */
+	unsigned tried, notfound, notyet; /* runtimes asked, and how they answered, this round */
+	const char *round_err;
+	char round_errbuf[128];
+	char id[ID_MAX + 1];
+	size_t idlen;
+	struct be_lookup lk;
+	struct meta m;
+	bool have_meta;	   /* create-time fields known (lookup or cache) */
+	struct centry *ce; /* create: its pending cache entry */
+	uint64_t read_at, deadline, start_at;
+	unsigned backoff;
+	const char *err; /* enrich_error, NULL when none */
+	char errbuf[128];
+};
+
+struct slot_list {
+	struct slot *head, *tail;
+};
+
+/* A runtime the engine may ask: its backend (NULL: not supported) and the backend's state. */
+struct runtime {
+	const struct backend *be;
+	void *state;
+};
+
+struct engine {
+	const struct engine_opts *o;
+	struct sockets *sockets;
+	struct runtime rt[RT_N];
+	/* queue.c */
+	struct slot *slots, *free_slots;
+	unsigned nslots_used;
+	struct slot_list queue, ready;
+	struct rec out;
+	struct jsonw w;
+	bool unflushed; /* written since the last flush */
+	/* lookup.c */
+	struct slot_list wait;
+	/* cache.c */
+	struct cache *cache;
+	/* transport.c */
+	struct transport *tr;
+	/* counters for -v */
+	unsigned long lookups, requests, cache_hits, errors;
+};
+
+/* Lists: q links for the queue, w links for the wait and ready lists. */
+#define LIST_PUSH(l, s, P, N)                                                                      \
+	do {                                                                                       \
+		(s)->P = (l)->tail;                                                                \
+		(s)->N = NULL;                                                                     \
+		if ((l)->tail)                                                                     \
+			(l)->tail->N = (s);                                                        \
+		else                                                                               \
+			(l)->head = (s);                                                           \
+		(l)->tail = (s);                                                                   \
+	} while (0)
+#define LIST_DEL(l, s, P, N)                                                                       \
+	do {                                                                                       \
+		if ((s)->P)                                                                        \
+			(s)->P->N = (s)->N;                                                        \
+		else                                                                               \
+			(l)->head = (s)->N;                                                        \
+		if ((s)->N)                                                                        \
+			(s)->N->P = (s)->P;                                                        \
+		else                                                                               \
+			(l)->tail = (s)->P;                                                        \
+		(s)->P = (s)->N = NULL;                                                            \
+	} while (0)
+
+/* Monotonic milliseconds. */
+uint64_t engine_now_ms(void);
+
+/* queue.c: slots in input order. */
+int queue__init(struct engine *e);
+void queue__free(struct engine *e);
+/* True when no slot is free: input waits. */
+bool queue_full(const struct engine *e);
+/* A record: a pass-through one with nothing ahead of it goes out at once. 0, or -1 with *err. */
+int queue_take(struct engine *e, const struct rec *r, uint64_t now, const char **err);
+/* s is ready to leave. */
+void slot_done(struct engine *e, struct slot *s);
+/* Write the records that may leave now, and free their slots. */
+void queue_emit_ready(struct engine *e);
+
+/* lookup.c: a container record's lookup. */
+void lookup_create(struct engine *e, struct slot *s, uint64_t now);
+void lookup_remove(struct engine *e, struct slot *s, uint64_t now);
+/* The lookup of s is over: err is NULL on success. */
+void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t now);
+/* The deadline ended s: "timeout", or "not found" for a create that was being asked again. */
+void lookup_expire(struct engine *e, struct slot *s, uint64_t now);
+/* The runtime asked answered r (not BE_MORE, nor BE_DONE), or failed with why. */
+void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_t now);
+void lookup_failed(struct engine *e, struct slot *s, const char *why, uint64_t now);
+/* Start what may start, expire what waited too long. Returns ms until something is due. */
+long lookup_run_waiting(struct engine *e, uint64_t now);
+
+/* cache.c: what create lookups leave for removals. */
+struct cache *cache__new(size_t cap);
+void cache__free(struct cache *c);
+/* A create record: its lookup will fill a pending entry for its id (s->ce) when it may. */
+void cache_create(struct engine *e, struct slot *s);
+/* s's create lookup ended (ok: s->m holds the answer). A removal waiting for it starts. */
+void cache_created(struct engine *e, struct slot *s, bool ok, uint64_t now);
+/* A removal: true when it waits for its id's create lookup; else s->m has what was cached. */
+bool cache_remove(struct engine *e, struct slot *s);
+
+/* transport.c: requests in flight. */
+int transport__new(struct engine *e);
+void transport__free(struct engine *e);
+/* True when a transfer is free. */
+bool transport_free(const struct engine *e);
+/* Transfers in flight. */
+unsigned transport_inflight(const struct engine *e);
+/* Send the current step of s's lookup to s->rt_cur (a transfer must be free). */
+void transport_start(struct engine *e, struct slot *s, uint64_t now);
+/* Hand every transfer that ended to its lookup. */
+void transport_drain(struct engine *e, uint64_t now);
+/*
+ * Wait up to timeout_ms for a transfer, or for fd (-1: none) to be readable (*fd_ready).
+ * Returns the number of descriptors with activity.
+ */
+int transport_wait(struct engine *e, int fd, int timeout_ms, bool *fd_ready);
 
 #endif

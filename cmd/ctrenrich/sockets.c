@@ -1,3 +1,4 @@
+/* Where each runtime's socket is: see sockets.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,19 +23,31 @@ static const char *const candidates[RT_N][6] = {
     [RT_CRIO] = {"/var/run/crio/crio.sock", "/run/crio/crio.sock"},
 };
 
-static struct {
-	char path[SUN_PATH_MAX + 1];
-	bool explicit, discover, found;
-	uint64_t next_try; /* ms: when to look again */
-} sock[RT_N];
+struct sockets {
+	struct {
+		char path[SUN_PATH_MAX + 1];
+		bool explicit, discover, found;
+		uint64_t next_try; /* ms: when to look again */
+	} rt[RT_N];
+};
 
-int sockets__set(enum rt rt, const char *path)
+struct sockets *sockets__new(void)
+{
+	return calloc(1, sizeof(struct sockets));
+}
+
+void sockets__free(struct sockets *sk)
+{
+	free(sk);
+}
+
+int sockets__set(struct sockets *sk, enum rt rt, const char *path)
 {
 	if (strlen(path) > SUN_PATH_MAX || !*path)
 		return -1;
-	strcpy(sock[rt].path, path);
-	sock[rt].explicit = true;
-	sock[rt].found = true;
+	strcpy(sk->rt[rt].path, path);
+	sk->rt[rt].explicit = true;
+	sk->rt[rt].found = true;
 	return 0;
 }
 
@@ -45,8 +58,8 @@ static bool is_socket(const char *path)
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-/* First candidate that is a socket, into sock[rt].path. */
-static bool discover(enum rt rt)
+/* First candidate that is a socket, into sk->rt[rt].path. */
+static bool discover(struct sockets *sk, enum rt rt)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 
@@ -64,45 +77,45 @@ static bool discover(enum rt rt)
 		}
 		if (n < 0 || (size_t)n >= sizeof(p) || !is_socket(p))
 			continue;
-		strcpy(sock[rt].path, p);
+		strcpy(sk->rt[rt].path, p);
 		return true;
 	}
 	return false;
 }
 
-void sockets__init(bool disc)
+void sockets__discover(struct sockets *sk, bool disc)
 {
 	for (int rt = 0; rt < RT_N; rt++) {
-		if (sock[rt].explicit) {
-			if (!is_socket(sock[rt].path))
-				warn("%s: no socket at '%s' (yet)", rt_name(rt), sock[rt].path);
+		if (sk->rt[rt].explicit) {
+			if (!is_socket(sk->rt[rt].path))
+				warn("%s: no socket at '%s' (yet)", rt_name(rt), sk->rt[rt].path);
 			else
-				verbose("%s: %s", rt_name(rt), sock[rt].path);
+				verbose("%s: %s", rt_name(rt), sk->rt[rt].path);
 			continue;
 		}
-		sock[rt].discover = disc;
-		if (disc && discover(rt)) {
-			sock[rt].found = true;
-			verbose("%s: found %s", rt_name(rt), sock[rt].path);
+		sk->rt[rt].discover = disc;
+		if (disc && discover(sk, rt)) {
+			sk->rt[rt].found = true;
+			verbose("%s: found %s", rt_name(rt), sk->rt[rt].path);
 		} else if (disc) {
 			verbose("%s: no socket found", rt_name(rt));
 		}
 	}
 }
 
-const char *sockets__path(enum rt rt, uint64_t now)
+const char *sockets__path(struct sockets *sk, enum rt rt, uint64_t now)
 {
 	if (rt >= RT_N)
 		return NULL;
-	if (sock[rt].found)
-		return sock[rt].path;
-	if (!sock[rt].discover || now < sock[rt].next_try)
+	if (sk->rt[rt].found)
+		return sk->rt[rt].path;
+	if (!sk->rt[rt].discover || now < sk->rt[rt].next_try)
 		return NULL;
-	sock[rt].next_try = now + 1000;
-	if (discover(rt)) {
-		sock[rt].found = true;
-		verbose("%s: found %s", rt_name(rt), sock[rt].path);
-		return sock[rt].path;
+	sk->rt[rt].next_try = now + 1000;
+	if (discover(sk, rt)) {
+		sk->rt[rt].found = true;
+		verbose("%s: found %s", rt_name(rt), sk->rt[rt].path);
+		return sk->rt[rt].path;
 	}
 	return NULL;
 }

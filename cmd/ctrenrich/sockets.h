@@ -11,13 +11,19 @@
 
 #include "backend.h"
 
+struct sockets;
+
+/* No socket known yet. NULL on ENOMEM. */
+struct sockets *sockets__new(void);
+void sockets__free(struct sockets *sk);
+
 /* Name rt's socket explicitly (discovery is then off for rt). -1 when path is too long. */
-int sockets__set(enum rt rt, const char *path);
+int sockets__set(struct sockets *sk, enum rt rt, const char *path);
 
 /* Look for the sockets not named explicitly (unless discover is false); -v says what was found. */
-void sockets__init(bool discover);
+void sockets__discover(struct sockets *sk, bool discover);
 
 /* rt's socket path, or NULL when none is known (re-discovered at most once a second). */
-const char *sockets__path(enum rt rt, uint64_t now_ms);
+const char *sockets__path(struct sockets *sk, enum rt rt, uint64_t now_ms);
 
 #endif

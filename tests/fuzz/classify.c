@@ -1,11 +1,7 @@
 /* Fuzz target: ctrdetect's cgroup path classifier. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #include "classify.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,18 +14,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * The id lies inside the path and is never empty; a root's id is in the last component
 	 * (but for a ".scope" and trailing slashes).
 	 */
-	if (c.id < p || c.id + c.id_len > p + size || c.id_len == 0 || !c.runtime)
-		abort();
-	if (memchr(c.id, '/', c.id_len))
-		abort();
+	CHECK(c.id >= p && c.id + c.id_len <= p + size && c.id_len != 0 && c.runtime);
+	CHECK(!memchr(c.id, '/', c.id_len));
 	if (c.root) {
 		const char *q = c.id + c.id_len, *end = p + size;
 
 		if (end - q >= 6 && !memcmp(q, ".scope", 6))
 			q += 6;
 		for (; q < end; q++)
-			if (*q != '/')
-				abort();
+			CHECK(*q == '/');
 	}
 	return 0;
 }

@@ -8,22 +8,20 @@
 # main (tests/fuzz/replay.c), replay the seeds and regressions in `make test`.
 
 FUZZ_SECONDS ?= 30
-FUZZ_ALL := rec classify pb grpc runtime_json ctrfmt
+FUZZ_ALL := $(filter-out replay,$(basename $(notdir $(wildcard tests/fuzz/*.c))))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
-FUZZ_SRCS_rec :=
-FUZZ_SRCS_classify := cmd/ctrdetect/classify.c
-FUZZ_SRCS_pb := $(patsubst %,cmd/ctrenrich/%.c,pb containerd cri meta_grpc)
-FUZZ_SRCS_grpc := $(patsubst %,cmd/ctrenrich/%.c,grpc pb)
-FUZZ_SRCS_runtime_json := $(patsubst %,cmd/ctrenrich/%.c,docker podman labels jp backend)
-FUZZ_SRCS_ctrfmt := $(patsubst %,cmd/ctrfmt/%.c,fields table text tracee) cmd/ctrenrich/jp.c
-FUZZ_INC := -Icommon -Ibpf -Icmd/ctrdetect -Icmd/ctrfmt -Icmd/ctrenrich
+# Every target links common/ and TESTLIB (ctrenrich's codecs and backends, the tests' helpers);
+# the targets of ctrdetect and ctrfmt also their program's modules (all but its main file).
+FUZZ_SRCS_classify := $(filter-out cmd/ctrdetect/ctrdetect.c,$(wildcard cmd/ctrdetect/*.c))
+FUZZ_SRCS_ctrfmt := $(filter-out cmd/ctrfmt/ctrfmt.c,$(wildcard cmd/ctrfmt/*.c))
+FUZZ_INC := -Icommon -Ibpf -Icmd/ctrdetect -Icmd/ctrfmt $(TESTLIB_INC)
 FUZZ_FLAGS := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(FUZZ_INC)
 
 build/fuzz/bin/%: tests/fuzz/%.c $(COMMON_SRCS) FORCE
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRCS) $(FUZZ_SRCS_$*)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRCS) $(TESTLIB_SRCS) $(FUZZ_SRCS_$*)
 
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/bin/%)
 	$(Q)for t in $(FUZZ_TARGETS); do \
@@ -39,7 +37,8 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/bin/%)
 
 # Replay drivers: plain compiler, the build's flags (sanitized under SAN=1).
 REPLAY_BINS := $(FUZZ_ALL:%=$(BUILD)/replay/%)
-$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay.o $(COMMON_OBJS)
+$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay.o $(COMMON_OBJS) \
+		$(TESTLIB)
 	$(msg) LINK $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^

@@ -10,37 +10,24 @@
  * stay in range and grpc-status is seen exactly when a grpc-status line came; the request
  * headers built from a header value never carry a line break.
  */
-#define _GNU_SOURCE
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 #include <strings.h>
 
 #include "grpc.h"
+#include "grpc_test.h"
 #include "pb.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                              \
-		}                                                                             \
-	} while (0)
 
 static void check_frames(const uint8_t *body, size_t len)
 {
 	struct grpc_frames it;
-	struct pb_buf again;
+	struct buf again;
 	const uint8_t *msg, *um;
 	size_t mlen, ulen, nframes = 0;
 	const uint8_t *first = NULL;
 	size_t first_len = 0;
 	int rc, err, urc;
 
-	pb_buf__init(&again, 0);
+	buf__init(&again, 0);
 	CHECK(grpc_frames__init(&it, body, len, GRPC_BODY_MAX) == 0);
 	while ((rc = grpc_frames__next(&it, &msg, &mlen)) > 0) {
 		CHECK(msg >= body + GRPC_FRAME_HDR && msg + mlen <= body + len && msg + mlen == it.p);
@@ -73,7 +60,7 @@ static void check_frames(const uint8_t *body, size_t len)
 		CHECK(grpc_unary_message(body, len, len - 1, &um, &ulen, &err) == -1 &&
 		      err == GRPC_ETOOBIG);
 	}
-	pb_buf__free(&again);
+	buf__free(&again);
 }
 
 /* True when line is "grpc-status:..." (any case), as grpc_status__header reads names. */

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the protobuf codec (pb.c) and the message parsers built on it (containerd.c,
- * cri.c, meta_grpc.c). The input is one gRPC message, frame removed.
+ * cri.c, grpc_meta.c). The input is one gRPC message, frame removed.
  *
  * Checks: the generic cursor only hands out fields inside the input and ends where the input
  * ends; a message re-encoded canonically (nested messages through pb_msg_begin/end) decodes to
@@ -9,29 +9,16 @@
  * the parser kept is the one pb_map_lookup finds; times format as RFC 3339 that reads back;
  * requests and map entries built from a string of the input read back as that string.
  */
-#define _GNU_SOURCE
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 #include <time.h>
 
 #include "containerd.h"
 #include "cri.h"
-#include "meta_grpc.h"
+#include "grpc_meta.h"
 #include "pb.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "pb_test.h"
 
 static const uint8_t *in_lo, *in_hi;
-
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                              \
-		}                                                                             \
-	} while (0)
 
 /* A view is empty, or lies inside the input. */
 static void check_str(struct pb_str s)
@@ -93,7 +80,7 @@ static bool is_msg(const uint8_t *p, size_t n, int depth)
 }
 
 /* Canonical form: the same fields with minimal varints; nested messages re-encoded too. */
-static void canon(struct pb_buf *b, const uint8_t *p, size_t n, int depth)
+static void canon(struct buf *b, const uint8_t *p, size_t n, int depth)
 {
 	struct pb_reader r;
 	struct pb_field f;
@@ -143,16 +130,16 @@ static void check_same_fields(const uint8_t *a, size_t an, const uint8_t *b, siz
 		CHECK(fa.num == fb.num && fa.wire == fb.wire && fa.u == fb.u);
 		if (fa.wire == PB_LEN && !(fa.len == fb.len && !memcmp(fa.data, fb.data, fa.len))) {
 			/* Re-encoded: both must be messages with the same canonical form. */
-			struct pb_buf ca, cb;
+			struct buf ca, cb;
 
-			pb_buf__init(&ca, 0);
-			pb_buf__init(&cb, 0);
+			buf__init(&ca, 0);
+			buf__init(&cb, 0);
 			canon(&ca, fa.data, fa.len, 1);
 			canon(&cb, fb.data, fb.len, 1);
 			CHECK(!ca.err && !cb.err && ca.len == cb.len &&
 			      (ca.len == 0 || !memcmp(ca.data, cb.data, ca.len)));
-			pb_buf__free(&ca);
-			pb_buf__free(&cb);
+			buf__free(&ca);
+			buf__free(&cb);
 		}
 	}
 	CHECK(ka == 0);
@@ -161,35 +148,35 @@ static void check_same_fields(const uint8_t *a, size_t an, const uint8_t *b, siz
 static void check_codec(const uint8_t *data, size_t size)
 {
 	struct pb_reader r;
-	struct pb_buf c1, c2, fixed;
+	struct buf c1, c2, fixed;
 	uint8_t *mem;
 
 	pb_reader__init(&r, data, size);
 	if (walk(&r) < 0)
 		return;
-	pb_buf__init(&c1, 0);
-	pb_buf__init(&c2, 0);
+	buf__init(&c1, 0);
+	buf__init(&c2, 0);
 	canon(&c1, data, size, 0);
 	CHECK(c1.err == PB_OK);
-	check_same_fields(data, size, c1.data, c1.len);
-	canon(&c2, c1.data, c1.len, 0);
+	check_same_fields(data, size, (const uint8_t *)c1.data, c1.len);
+	canon(&c2, (const uint8_t *)c1.data, c1.len, 0);
 	CHECK(c2.err == PB_OK && c2.len == c1.len && (c1.len == 0 || !memcmp(c1.data, c2.data, c1.len)));
 
 	/* A fixed buffer of exactly that size holds it; one byte less does not. */
 	mem = malloc(c1.len + 1);
 	CHECK(mem);
-	pb_buf__init_fixed(&fixed, mem, c1.len);
+	buf__init_fixed(&fixed, mem, c1.len);
 	canon(&fixed, data, size, 0);
 	CHECK(fixed.err == PB_OK && fixed.len == c1.len &&
 	      (c1.len == 0 || !memcmp(mem, c1.data, c1.len)));
 	if (c1.len) {
-		pb_buf__init_fixed(&fixed, mem, c1.len - 1);
+		buf__init_fixed(&fixed, mem, c1.len - 1);
 		canon(&fixed, data, size, 0);
 		CHECK(fixed.err == PB_ENOSPC);
 	}
 	free(mem);
-	pb_buf__free(&c1);
-	pb_buf__free(&c2);
+	buf__free(&c1);
+	buf__free(&c2);
 }
 
 /* A time formats, and reads back to the same second and fraction. */
@@ -281,7 +268,7 @@ static void check_parsers(const uint8_t *data, size_t size)
 		CHECK(c.created_at >= 0);
 		check_copy(c.id);
 		/* The label the parser kept is the one a lookup finds (the last entry wins). */
-		CHECK(ctd_container_label(&c, CTD_LABEL_POD_NAME, &v) >= 0);
+		CHECK(ctd_container_label(&c, K8S_LABEL_POD_NAME, &v) >= 0);
 		if (c.pod_name.len)
 			CHECK(same_str(v, c.pod_name));
 		if (ctd_container_label(&c, CTD_LABEL_KIND, &v) == 1)
@@ -369,7 +356,7 @@ static void check_requests(const uint8_t *data, size_t size)
 {
 	char id[80];
 	size_t n = size < sizeof(id) - 1 ? size : sizeof(id) - 1;
-	struct pb_buf b;
+	struct buf b;
 	struct pb_str out;
 	uint64_t verbose = 0;
 	int err, rc;
@@ -377,9 +364,9 @@ static void check_requests(const uint8_t *data, size_t size)
 	memcpy(id, data, n);
 	id[n] = '\0';
 	n = strlen(id);
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	for (int k = 0; k < 6; k++) {
-		pb_buf__reset(&b);
+		buf__reset(&b);
 		switch (k) {
 		case 0: rc = ctd_container_get_req(&b, id); break;
 		case 1: rc = ctd_image_get_req(&b, id); break;
@@ -411,9 +398,9 @@ static void check_requests(const uint8_t *data, size_t size)
 			verbose = 0;
 		}
 	}
-	pb_buf__reset(&b);
+	buf__reset(&b);
 	CHECK(ctd_namespaces_list_req(&b) == 0 && b.len == 0);
-	pb_buf__free(&b);
+	buf__free(&b);
 	CHECK(pb_strerror(PB_ESCHEMA) && pb_strerror(-1));
 }
 

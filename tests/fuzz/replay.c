@@ -2,11 +2,7 @@
  * Runs a fuzz target over files, without libFuzzer: `make test` replays the seed corpus and every
  * input that once crashed (tests/fuzz/regressions/) through the sanitized build.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int main(int argc, char **argv)
 {

@@ -1,6 +1,7 @@
 /*
- * Fuzz target: the Docker and Podman backends reading their runtimes' JSON answers (docker.c,
- * podman.c, labels.c), driven the way the engine drives them, and the JSON path reader (jp.c).
+ * Fuzz target: the Docker and Podman backends reading their runtimes' JSON answers
+ * (backend_docker.c, backend_podman.c, be_json.c), driven the way the engine drives them, and
+ * the JSON path reader (codec/jp.c).
  *
  * Input: a flags byte, the container id up to '\n', then the bodies of the answers to the
  * backend's requests in turn, separated by NUL bytes.
@@ -14,27 +15,13 @@
  * unescapes to no more bytes than it holds and without a NUL, jp__str agrees with jp__strdup,
  * a key found by path is the key found by name.
  */
-#define _GNU_SOURCE
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #define JSMN_HEADER /* the token type only: jp.c holds the parser */
 #include <jsmn.h>
 
 #include "backend.h"
 #include "jp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                              \
-		}                                                                             \
-	} while (0)
 
 #define MAX_STEPS 8
 
@@ -55,8 +42,8 @@ static void check_meta(const struct meta *m)
 }
 
 /* Run one lookup against the answers in bodies[0, n). */
-static void lookup(const struct backend *be, uint8_t flags, const char *id, size_t idlen,
-		   char **bodies, size_t *lens, size_t n)
+static void lookup(const struct backend *be, void *state, uint8_t flags, const char *id,
+		   size_t idlen, char **bodies, size_t *lens, size_t n)
 {
 	struct meta m = {0};
 	struct be_lookup lk;
@@ -68,6 +55,7 @@ static void lookup(const struct backend *be, uint8_t flags, const char *id, size
 	if (!be->id_ok(id, idlen))
 		return;
 	memset(&lk, 0, sizeof(lk));
+	lk.state = state;
 	lk.id = id;
 	lk.kind = flags & 2 ? BE_REMOVE : BE_CREATE;
 	lk.need_meta = flags & 4;
@@ -115,7 +103,7 @@ static void lookup(const struct backend *be, uint8_t flags, const char *id, size
  */
 static bool well_formed(const struct jp *d)
 {
-	const jsmntok_t *tok = d->tok;
+	const jsmntok_t *tok = (const jsmntok_t *)d->tok.data;
 	struct frame {
 		int left;
 		bool obj;
@@ -229,10 +217,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t lens[MAX_STEPS], n = 0, idlen;
 	const char *p, *end = (const char *)data + size, *nl;
 	uint8_t flags;
+	/* Each backend's state lives as long as the process, as the engine's does. */
+	static void *state[2];
+	const struct backend *be;
 
 	if (size < 1)
 		return 0;
 	flags = data[0];
+	be = flags & 1 ? &backend_podman : &backend_docker;
+	if (!state[flags & 1] && !(state[flags & 1] = calloc(1, be->state_size)))
+		return 0;
 	p = (const char *)data + 1;
 	nl = memchr(p, '\n', (size_t)(end - p));
 	idlen = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -258,8 +252,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < n; i++)
 		check_jp(bodies[i], lens[i], idbuf);
-	lookup(flags & 1 ? &backend_podman : &backend_docker, flags, idbuf, strlen(idbuf), bodies,
-	       lens, n);
+	lookup(be, state[flags & 1], flags, idbuf, strlen(idbuf), bodies, lens, n);
 	for (size_t i = 0; i < n; i++)
 		free(bodies[i]);
 	free(idbuf);

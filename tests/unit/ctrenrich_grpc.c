@@ -1,7 +1,7 @@
 /*
- * Unit tests of cmd/ctrenrich/containerd.c, cri.c and meta_grpc.c on the calls recorded from a
- * real containerd (tests/fixtures/ctrenrich/grpc/): every .pb is decoded and compared with its
- * .json (the generic field tree for the native API, the named fields for CRI), the request
+ * Unit tests of cmd/ctrenrich/codec/containerd.c, cri.c and grpc_meta.c on the calls recorded
+ * from a real containerd (tests/fixtures/ctrenrich/grpc/): every .pb is decoded and compared with
+ * its .json (the generic field tree for the native API, the named fields for CRI), the request
  * builders must reproduce the recorded request bytes, and the mapping to ctrenrich's fields
  * follows issue 5. Synthetic messages (built with the encoder) cover what was not recorded:
  * namespaces, images, stopped tasks, exited and OOM-killed containers, sandboxes, nerdctl names.
@@ -14,11 +14,12 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
-#include "../../cmd/ctrenrich/containerd.h"
-#include "../../cmd/ctrenrich/cri.h"
-#include "../../cmd/ctrenrich/grpc.h"
-#include "../../cmd/ctrenrich/meta_grpc.h"
-#include "../../cmd/ctrenrich/pb.h"
+#include "containerd.h"
+#include "cri.h"
+#include "grpc.h"
+#include "grpc_meta.h"
+#include "pb.h"
+#include "pb_test.h"
 #include "grpc_testlib.h"
 
 /* A parsed JSON fixture. */
@@ -265,14 +266,14 @@ static void test_generic(const char *name)
 }
 
 /* A request built by fn(b, id[, verbose]) must equal the recorded request_pb_hex. */
-static void check_request(const struct json *j, const struct pb_buf *b)
+static void check_request(const struct json *j, const struct buf *b)
 {
 	char *h = malloc(2 * b->len + 1);
 	int i = get(j, 0, "request_pb_hex", NULL);
 	size_t n;
 	char *want = i >= 0 ? jstr(j, i, &n) : NULL;
 
-	hex(b->data, b->len, h);
+	hex((const uint8_t *)b->data, b->len, h);
 	t_checks++;
 	if (!want || strcmp(h, want) != 0) {
 		t_failed++;
@@ -305,7 +306,7 @@ static void test_containers_get(void)
 	struct json j;
 	struct ctd_container c;
 	struct grpc_meta g;
-	struct pb_buf b;
+	struct buf b;
 	struct pb_str v;
 	size_t len;
 	char *pb, *id;
@@ -349,10 +350,10 @@ static void test_containers_get(void)
 
 	/* The request as recorded. */
 	id = jdup(&j, get(&j, ct, "id", NULL));
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	CHECK_INT(ctd_container_get_req(&b, id), 0);
 	check_request(&j, &b);
-	pb_buf__free(&b);
+	buf__free(&b);
 	free(id);
 out:
 	free(pb);
@@ -364,7 +365,7 @@ static void test_tasks_get(void)
 	struct json j;
 	struct ctd_task t;
 	struct grpc_meta g;
-	struct pb_buf b;
+	struct buf b;
 	size_t len;
 	char *pb, *id;
 	int err, p;
@@ -387,10 +388,10 @@ static void test_tasks_get(void)
 	CHECK(!g.have_exit);
 
 	id = jdup(&j, get(&j, p, "id", NULL));
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	CHECK_INT(ctd_task_get_req(&b, id), 0);
 	check_request(&j, &b);
-	pb_buf__free(&b);
+	buf__free(&b);
 	free(id);
 out:
 	free(pb);
@@ -431,17 +432,17 @@ static void test_notfound(void)
 		n = strlen(h) / 2;
 		{
 			char *id = calloc(1, n + 1);
-			struct pb_buf b;
+			struct buf b;
 
 			for (size_t i = 2; i < n; i++) /* skip tag and one-byte length */
 				id[i - 2] = (char)strtol((char[3]){h[2 * i], h[2 * i + 1], 0}, NULL, 16);
-			pb_buf__init(&b, 0);
+			buf__init(&b, 0);
 			if (strstr(calls[k].name, "cri"))
 				cri_container_status_req(&b, id, false);
 			else
 				ctd_container_get_req(&b, id);
 			check_request(&j, &b);
-			pb_buf__free(&b);
+			buf__free(&b);
 			free(id);
 		}
 		free(h);
@@ -455,7 +456,7 @@ static void test_cri_container(const char *name, bool verbose)
 	struct cri_container c;
 	struct grpc_meta g;
 	struct json j;
-	struct pb_buf b;
+	struct buf b;
 	struct pb_str v;
 	size_t len;
 	char *pb, *id;
@@ -497,10 +498,10 @@ static void test_cri_container(const char *name, bool verbose)
 	CHECK(!g.have_exit); /* running */
 
 	id = jdup(&j, get(&j, st, "id", NULL));
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	CHECK_INT(cri_container_status_req(&b, id, verbose), 0);
 	check_request(&j, &b);
-	pb_buf__free(&b);
+	buf__free(&b);
 	free(id);
 out:
 	free(pb);
@@ -512,7 +513,7 @@ static void test_cri_sandbox(void)
 	struct cri_sandbox s;
 	struct grpc_meta g;
 	struct json j;
-	struct pb_buf b;
+	struct buf b;
 	struct pb_str v;
 	size_t len;
 	char *pb, *id;
@@ -545,10 +546,10 @@ static void test_cri_sandbox(void)
 	CHECK_STR(g.pod_uid, "aaaaaaaa-bbbb-cccc-dddd-000000000001");
 
 	id = jdup(&j, get(&j, st, "id", NULL));
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	CHECK_INT(cri_sandbox_status_req(&b, id, true), 0);
 	check_request(&j, &b);
-	pb_buf__free(&b);
+	buf__free(&b);
 	free(id);
 out:
 	free(pb);
@@ -559,12 +560,12 @@ out:
 
 static void test_namespaces(void)
 {
-	struct pb_buf b;
+	struct buf b;
 	struct pb_str names[2];
 	size_t count, m;
 	int err;
 
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	CHECK_INT(ctd_namespaces_list_req(&b), 0);
 	CHECK_INT(b.len, 0);
 	for (int i = 0; i < 3; i++) {
@@ -583,7 +584,7 @@ static void test_namespaces(void)
 	/* Cut inside the last namespace. */
 	CHECK_INT(ctd_namespaces_parse(b.data, b.len - 4, names, 2, &count, &err), -1);
 	CHECK_INT(err, PB_ETRUNC);
-	pb_buf__free(&b);
+	buf__free(&b);
 }
 
 static void test_image_and_digest(void)
@@ -591,12 +592,12 @@ static void test_image_and_digest(void)
 	struct ctd_container c;
 	struct ctd_image img;
 	struct grpc_meta g;
-	struct pb_buf b, cb;
+	struct buf b, cb;
 	size_t m, d, r;
 	int err;
 
 	/* GetImageResponse{image{name, labels, target{media_type, digest, size}, created_at}} */
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	m = pb_msg_begin(&b, 1);
 	pb_put_string(&b, 1, "docker.io/library/rtref-bb:1");
 	pb_put_map_entry(&b, 2, "k", "v");
@@ -624,7 +625,7 @@ static void test_image_and_digest(void)
 	CHECK_INT(err, PB_ESCHEMA);
 
 	/* A nerdctl container of a sandbox kind, with its image. */
-	pb_buf__init(&cb, 0);
+	buf__init(&cb, 0);
 	m = pb_msg_begin(&cb, 1);
 	pb_put_string(&cb, 1, "abc");
 	pb_put_map_entry(&cb, 2, "nerdctl/name", "web");
@@ -643,7 +644,7 @@ static void test_image_and_digest(void)
 	CHECK(g.digest.s == img.digest.s && g.digest.len == 71);
 	CHECK(g.sandbox);
 	/* io.kubernetes.container.name wins over nerdctl/name, whatever the order. */
-	pb_buf__reset(&cb);
+	buf__reset(&cb);
 	m = pb_msg_begin(&cb, 1);
 	pb_put_map_entry(&cb, 2, "io.kubernetes.container.name", "k8sname");
 	pb_put_map_entry(&cb, 2, "nerdctl/name", "web");
@@ -654,31 +655,31 @@ static void test_image_and_digest(void)
 	CHECK_STR(g.image, "");
 	CHECK(!g.sandbox);
 	/* A label with a varint instead of an entry is malformed. */
-	pb_buf__reset(&cb);
+	buf__reset(&cb);
 	m = pb_msg_begin(&cb, 1);
 	pb_put_varint(&cb, 2, 1);
 	pb_msg_end(&cb, m);
 	CHECK_INT(ctd_container_parse(cb.data, cb.len, &c, &err), -1);
 	CHECK_INT(err, PB_ESCHEMA);
 	/* An id sent as a varint is malformed too. */
-	pb_buf__reset(&cb);
+	buf__reset(&cb);
 	m = pb_msg_begin(&cb, 1);
 	pb_put_varint(&cb, 1, 1);
 	pb_msg_end(&cb, m);
 	CHECK_INT(ctd_container_parse(cb.data, cb.len, &c, &err), -1);
-	pb_buf__free(&cb);
-	pb_buf__free(&b);
+	buf__free(&cb);
+	buf__free(&b);
 }
 
 static void test_task_stopped(void)
 {
 	struct ctd_task t;
 	struct grpc_meta g;
-	struct pb_buf b;
+	struct buf b;
 	size_t m, e;
 	int err;
 
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	m = pb_msg_begin(&b, 1);
 	pb_put_string(&b, 1, "cid");
 	pb_put_string(&b, 2, "cid");
@@ -713,7 +714,7 @@ static void test_task_stopped(void)
 		CHECK_INT(grpc_time_rfc3339(ts, sizeof(ts), -1), -1);
 	}
 	/* Timestamps out of range or with bad nanos are "unknown", not garbage. */
-	pb_buf__reset(&b);
+	buf__reset(&b);
 	m = pb_msg_begin(&b, 1);
 	e = pb_msg_begin(&b, 10);
 	pb_put_varint(&b, 1, (uint64_t)INT64_MAX);
@@ -721,7 +722,7 @@ static void test_task_stopped(void)
 	pb_msg_end(&b, m);
 	CHECK_INT(ctd_task_parse(b.data, b.len, &t, &err), 0);
 	CHECK_INT(t.exited_at, 0);
-	pb_buf__reset(&b);
+	buf__reset(&b);
 	m = pb_msg_begin(&b, 1);
 	e = pb_msg_begin(&b, 10);
 	pb_put_varint(&b, 1, 5);
@@ -730,7 +731,7 @@ static void test_task_stopped(void)
 	pb_msg_end(&b, m);
 	CHECK_INT(ctd_task_parse(b.data, b.len, &t, &err), 0);
 	CHECK_INT(t.exited_at, 0);
-	pb_buf__free(&b);
+	buf__free(&b);
 }
 
 static void test_cri_exited(void)
@@ -738,12 +739,12 @@ static void test_cri_exited(void)
 	struct cri_container c;
 	struct cri_sandbox s;
 	struct grpc_meta g;
-	struct pb_buf b;
+	struct buf b;
 	size_t m, k;
 	int err;
 
 	/* An OOM-killed container whose exit code is negative on the wire (int32 as 10 bytes). */
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	m = pb_msg_begin(&b, 1);
 	pb_put_string(&b, 1, "cid");
 	k = pb_msg_begin(&b, 2);
@@ -765,7 +766,7 @@ static void test_cri_exited(void)
 	CHECK_INT(g.finished_at, 1795416069000000001LL);
 
 	/* A CRI-O infra container seen through ContainerStatus. */
-	pb_buf__reset(&b);
+	buf__reset(&b);
 	m = pb_msg_begin(&b, 1);
 	pb_put_map_entry(&b, 13, "io.kubernetes.cri-o.ContainerType", "sandbox");
 	pb_msg_end(&b, m);
@@ -778,7 +779,7 @@ static void test_cri_exited(void)
 	CHECK_INT(err, PB_ESCHEMA);
 
 	/* A sandbox with labels but no metadata: pod fields from the labels. */
-	pb_buf__reset(&b);
+	buf__reset(&b);
 	m = pb_msg_begin(&b, 1);
 	pb_put_varint(&b, 3, CRI_SANDBOX_NOTREADY);
 	pb_put_map_entry(&b, 7, "io.kubernetes.pod.name", "p");
@@ -792,20 +793,20 @@ static void test_cri_exited(void)
 	CHECK_STR(g.pod_namespace, "ns");
 	CHECK_STR(g.pod_uid, "u");
 	CHECK(g.sandbox);
-	pb_buf__free(&b);
+	buf__free(&b);
 }
 
 /* A whole request frame, parsed back as the server would. */
 static void test_frame_roundtrip(void)
 {
-	struct pb_buf b;
+	struct buf b;
 	struct pb_reader r;
 	struct pb_field f;
 	const uint8_t *msg;
 	size_t mark, len;
 	int err;
 
-	pb_buf__init(&b, 2048);
+	buf__init(&b, 2048);
 	CHECK_INT(grpc_frame_begin(&b, &mark), 0);
 	CHECK_INT(cri_container_status_req(&b, "93b6b86dffa4", true), 0);
 	CHECK_INT(grpc_frame_end(&b, mark), 0);
@@ -816,7 +817,7 @@ static void test_frame_roundtrip(void)
 	CHECK_INT(pb_reader__next(&r, &f), 1);
 	CHECK(f.num == 2 && f.u == 1);
 	CHECK_INT(pb_reader__next(&r, &f), 0);
-	pb_buf__free(&b);
+	buf__free(&b);
 }
 
 int main(void)

@@ -6,11 +6,13 @@
  */
 #include <stdint.h>
 
-#include "../../cmd/ctrenrich/backend.h"
-#include "../../cmd/ctrenrich/containerd.h"
-#include "../../cmd/ctrenrich/cri.h"
-#include "../../cmd/ctrenrich/grpc.h"
-#include "../../cmd/ctrenrich/pb.h"
+#include "backend.h"
+#include "containerd.h"
+#include "cri.h"
+#include "grpc.h"
+#include "grpc_test.h"
+#include "pb.h"
+#include "pb_test.h"
 #include "grpc_testlib.h"
 
 #define CTR_ID "50dee124113c9d244fa6a1c809a84b1c77d817e0bc9fe3e21ce1b773156397d6"
@@ -27,11 +29,11 @@ struct answer {
 /* grpc-status code; msg (len bytes) framed as the body when code is 0 (trailers-only otherwise). */
 static const struct be_response *answer(struct answer *a, int code, const void *msg, size_t len)
 {
-	struct pb_buf b;
+	struct buf b;
 
 	memset(&a->rs, 0, sizeof(a->rs));
 	a->rs.status = 200;
-	pb_buf__init_fixed(&b, a->body, sizeof(a->body) - 1);
+	buf__init_fixed(&b, a->body, sizeof(a->body) - 1);
 	if (code == GRPC_OK) {
 		CHECK_INT(grpc_frame_build(&b, msg, len), 0);
 		snprintf(a->headers, sizeof(a->headers),
@@ -99,9 +101,9 @@ static char *load(const char *name, size_t *len)
 /* ListNamespacesResponse with the given names. */
 static size_t namespaces(uint8_t *out, size_t cap, const char *const *names, int n)
 {
-	struct pb_buf b;
+	struct buf b;
 
-	pb_buf__init_fixed(&b, out, cap);
+	buf__init_fixed(&b, out, cap);
 	for (int i = 0; i < n; i++) {
 		size_t m = pb_msg_begin(&b, 1);
 
@@ -111,9 +113,20 @@ static size_t namespaces(uint8_t *out, size_t cap, const char *const *names, int
 	return b.len;
 }
 
+/* The containerd backend's state, shared by every lookup of the test as by the engine's. */
+static void *ctd_state(void)
+{
+	static void *state;
+
+	if (!state)
+		state = calloc(1, backend_containerd.state_size);
+	return state;
+}
+
 static void lookup_init(struct be_lookup *lk, struct meta *m, const char *id, enum be_kind kind)
 {
 	memset(lk, 0, sizeof(*lk));
+	lk->state = ctd_state(); /* CRI-O has none (state_size 0): it ignores it */
 	memset(m, 0, sizeof(*m));
 	lk->id = id;
 	lk->kind = kind;
@@ -157,10 +170,10 @@ static void test_containerd_create(void)
 	request(be, &lk, "/containerd.services.images.v1.Images/Get", "k8s.io",
 		"docker.io/library/rtref-bb:1");
 	{
-		struct pb_buf b;
+		struct buf b;
 		size_t i, d;
 
-		pb_buf__init_fixed(&b, msg, sizeof(msg));
+		buf__init_fixed(&b, msg, sizeof(msg));
 		i = pb_msg_begin(&b, 1);
 		pb_put_string(&b, 1, "docker.io/library/rtref-bb:1");
 		d = pb_msg_begin(&b, 3);
@@ -268,7 +281,7 @@ static void test_containerd_remove(void)
 	char *ctr = load("containerd-grpc-containers-get.pb", &len);
 	char *task = load("containerd-grpc-tasks-get.pb", &tlen);
 	uint8_t msg[256];
-	struct pb_buf b;
+	struct buf b;
 	size_t k, e;
 
 	/* Removal with the cache empty: the container, its image, then the task, still running. */
@@ -289,7 +302,7 @@ static void test_containerd_remove(void)
 	request(be, &lk, "/containerd.services.tasks.v1.Tasks/Get", "k8s.io", CTR_ID);
 	CHECK_INT(be->response(&lk, answer(&a, GRPC_NOT_FOUND, NULL, 0)), BE_MORE);
 	request(be, &lk, "/runtime.v1.RuntimeService/ContainerStatus", "", CTR_ID);
-	pb_buf__init_fixed(&b, msg, sizeof(msg));
+	buf__init_fixed(&b, msg, sizeof(msg));
 	k = pb_msg_begin(&b, 1);
 	pb_put_varint(&b, 3, CRI_CONTAINER_EXITED);
 	pb_put_varint(&b, 6, 1795416069000000000LL);
@@ -308,7 +321,7 @@ static void test_containerd_remove(void)
 	CHECK_INT(be->response(&lk, answer(&a, GRPC_OK, ctr, len)), BE_MORE);
 	CHECK(m.s[M_NAME] == NULL); /* the cache had it: not asked for */
 	request(be, &lk, "/containerd.services.tasks.v1.Tasks/Get", "k8s.io", CTR_ID);
-	pb_buf__init_fixed(&b, msg, sizeof(msg));
+	buf__init_fixed(&b, msg, sizeof(msg));
 	k = pb_msg_begin(&b, 1);
 	pb_put_varint(&b, 4, CTD_TASK_STOPPED);
 	pb_put_varint(&b, 9, 3);

@@ -1,32 +1,33 @@
 /*
- * Unit tests of cmd/ctrenrich/grpc.c: request framing, response frames (truncated, compressed,
- * over the cap), grpc-status and grpc-message from header and trailer lines as recorded from
- * containerd (the .headers.txt fixtures), the final status when the stream
- * was reset, the request path and headers.
+ * Unit tests of cmd/ctrenrich/codec/grpc.c: request framing, response frames (truncated,
+ * compressed, over the cap), grpc-status and grpc-message from header and trailer lines as
+ * recorded from containerd (the .headers.txt fixtures), the final status when the stream was
+ * reset, the request path and headers.
  */
 #include <stdint.h>
 
-#include "../../cmd/ctrenrich/grpc.h"
+#include "grpc.h"
+#include "grpc_test.h"
 #include "grpc_testlib.h"
 
 static void test_frames(void)
 {
 	uint8_t mem[64];
-	struct pb_buf b;
+	struct buf b;
 	size_t mark;
 	const uint8_t *msg;
 	size_t len;
 	int err;
 
 	/* An empty request is five zero bytes (REPORT.md 5b: printf '\0\0\0\0\0'). */
-	pb_buf__init_fixed(&b, mem, sizeof(mem));
+	buf__init_fixed(&b, mem, sizeof(mem));
 	CHECK_INT(grpc_frame_begin(&b, &mark), 0);
 	CHECK_INT(grpc_frame_end(&b, mark), 0);
 	CHECK_INT(b.len, 5);
 	CHECK(memcmp(mem, "\0\0\0\0\0", 5) == 0);
 
 	/* A message encoded in place. */
-	pb_buf__reset(&b);
+	buf__reset(&b);
 	grpc_frame_begin(&b, &mark);
 	pb_put_string(&b, 1, "nope");
 	CHECK_INT(grpc_frame_end(&b, mark), 0);
@@ -39,13 +40,13 @@ static void test_frames(void)
 	/* The same through grpc_frame_build. */
 	{
 		uint8_t m2[64];
-		struct pb_buf b2;
+		struct buf b2;
 
-		pb_buf__init_fixed(&b2, m2, sizeof(m2));
+		buf__init_fixed(&b2, m2, sizeof(m2));
 		CHECK_INT(grpc_frame_build(&b2, "\x0a\x04nope", 6), 0);
 		CHECK(b2.len == b.len && memcmp(m2, mem, b.len) == 0);
 		/* No room for the prefix. */
-		pb_buf__init_fixed(&b2, m2, 4);
+		buf__init_fixed(&b2, m2, 4);
 		CHECK_INT(grpc_frame_build(&b2, "", 0), -1);
 		CHECK_INT(grpc_frame_end(&b2, 0), -1);
 	}

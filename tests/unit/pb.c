@@ -1,15 +1,16 @@
 /*
- * Unit tests of cmd/ctrenrich/pb.c: varints, fields, nested messages, maps, the encoder, and
+ * Unit tests of cmd/ctrenrich/codec/pb.c: varints, fields, nested messages, maps, the encoder, and
  * hostile input (lengths past the end, overlong and overflowing varints, field 0, wire types
  * 3/4/6/7, deep nesting, and a few thousand pseudo-random buffers through every parser).
  */
 #include <stdint.h>
 
-#include "../../cmd/ctrenrich/containerd.h"
-#include "../../cmd/ctrenrich/cri.h"
-#include "../../cmd/ctrenrich/grpc.h"
-#include "../../cmd/ctrenrich/meta_grpc.h"
-#include "../../cmd/ctrenrich/pb.h"
+#include "containerd.h"
+#include "cri.h"
+#include "grpc.h"
+#include "grpc_meta.h"
+#include "pb.h"
+#include "pb_test.h"
 #include "grpc_testlib.h"
 
 /* Read every field of buf; the result of the last next() (0 clean end, -1 error) and its err. */
@@ -42,13 +43,13 @@ static void test_varint(void)
 		(uint64_t)-1LL, (uint64_t)INT64_MIN,
 	};
 	uint8_t mem[16];
-	struct pb_buf b;
+	struct buf b;
 
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		const uint8_t *p;
 		uint64_t v = 0;
 
-		pb_buf__init_fixed(&b, mem, sizeof(mem));
+		buf__init_fixed(&b, mem, sizeof(mem));
 		CHECK(pb_put_raw_varint(&b, vals[i]) == 0);
 		p = mem;
 		CHECK_INT(pb_varint_decode(&p, mem + b.len, &v), 0);
@@ -56,7 +57,7 @@ static void test_varint(void)
 		CHECK(p == mem + b.len);
 	}
 	/* UINT64_MAX takes exactly 10 bytes, the last one 0x01. */
-	pb_buf__init_fixed(&b, mem, sizeof(mem));
+	buf__init_fixed(&b, mem, sizeof(mem));
 	pb_put_raw_varint(&b, UINT64_MAX);
 	CHECK_INT(b.len, 10);
 	CHECK_INT(mem[9], 1);
@@ -94,11 +95,11 @@ static void test_varint(void)
 static void test_fields(void)
 {
 	uint8_t mem[256];
-	struct pb_buf b;
+	struct buf b;
 	struct pb_reader r;
 	struct pb_field f;
 
-	pb_buf__init_fixed(&b, mem, sizeof(mem));
+	buf__init_fixed(&b, mem, sizeof(mem));
 	pb_put_varint(&b, 1, 150);
 	pb_put_string(&b, 2, "testing");
 	pb_put_fixed64(&b, 3, 0x0102030405060708ull);
@@ -125,11 +126,11 @@ static void test_fields(void)
 	CHECK_INT(pb_reader__next(&r, &f), 0);
 
 	/* The encoder refuses field numbers 0 and 2^29. */
-	pb_buf__init_fixed(&b, mem, sizeof(mem));
+	buf__init_fixed(&b, mem, sizeof(mem));
 	CHECK_INT(pb_put_varint(&b, 0, 1), -1);
 	CHECK_INT(b.err, PB_EFIELD);
 	CHECK_INT(pb_put_varint(&b, 1, 1), -1); /* sticky */
-	pb_buf__reset(&b);
+	buf__reset(&b);
 	CHECK_INT(pb_put_varint(&b, PB_MAX_FIELD + 1, 1), -1);
 
 	/* Empty input is an empty message. */
@@ -139,13 +140,13 @@ static void test_fields(void)
 
 static void test_nested_and_maps(void)
 {
-	struct pb_buf b;
+	struct buf b;
 	struct pb_reader r, s, s2;
 	struct pb_field f, g;
 	struct pb_str k, v;
 	size_t outer, inner;
 
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	outer = pb_msg_begin(&b, 1);
 	pb_put_string(&b, 1, "id");
 	pb_put_map_entry(&b, 2, "a", "1");
@@ -210,8 +211,8 @@ static void test_nested_and_maps(void)
 		CHECK_INT(pb_map_lookup(m, sizeof(m), 2, "k", &v), 1);
 		CHECK_STR(v, "");
 	}
-	pb_buf__free(&b);
-	pb_buf__free(NULL);
+	buf__free(&b);
+	buf__free(NULL);
 }
 
 static void test_hostile(void)
@@ -330,22 +331,22 @@ static int descend(const uint8_t *buf, size_t len, int *err)
 
 static void test_depth(void)
 {
-	struct pb_buf b;
+	struct buf b;
 	size_t marks[200];
 	int err, depth;
 
 	/* 100 levels of field 1 inside field 1. */
-	pb_buf__init(&b, 0);
+	buf__init(&b, 0);
 	for (int i = 0; i < 100; i++)
 		marks[i] = pb_msg_begin(&b, 1);
 	pb_put_varint(&b, 2, 7);
 	for (int i = 99; i >= 0; i--)
 		pb_msg_end(&b, marks[i]);
 	CHECK_INT(b.err, PB_OK);
-	depth = descend(b.data, b.len, &err);
+	depth = descend((const uint8_t *)b.data, b.len, &err);
 	CHECK_INT(depth, PB_MAX_DEPTH);
 	CHECK_INT(err, PB_EDEPTH);
-	pb_buf__reset(&b);
+	buf__reset(&b);
 
 	/* Exactly PB_MAX_DEPTH levels are fine. */
 	for (int i = 0; i < PB_MAX_DEPTH; i++)
@@ -353,7 +354,7 @@ static void test_depth(void)
 	pb_put_varint(&b, 2, 7);
 	for (int i = PB_MAX_DEPTH - 1; i >= 0; i--)
 		pb_msg_end(&b, marks[i]);
-	depth = descend(b.data, b.len, &err);
+	depth = descend((const uint8_t *)b.data, b.len, &err);
 	CHECK_INT(depth, PB_MAX_DEPTH);
 	CHECK_INT(err, PB_OK);
 
@@ -362,32 +363,32 @@ static void test_depth(void)
 		struct ctd_container c;
 		int e;
 
-		pb_buf__reset(&b);
+		buf__reset(&b);
 		for (int i = 0; i < 100; i++)
 			marks[i] = pb_msg_begin(&b, i < 2 ? (i == 0 ? 1 : 4) : 1);
 		for (int i = 99; i >= 0; i--)
 			pb_msg_end(&b, marks[i]);
 		CHECK_INT(ctd_container_parse(b.data, b.len, &c, &e), 0); /* Runtime.name */
 	}
-	pb_buf__free(&b);
+	buf__free(&b);
 }
 
 static void test_buffers(void)
 {
 	uint8_t mem[8];
-	struct pb_buf b;
+	struct buf b;
 
 	/* A fixed buffer that overflows: error, nothing written past it. */
-	pb_buf__init_fixed(&b, mem, sizeof(mem));
+	buf__init_fixed(&b, mem, sizeof(mem));
 	CHECK_INT(pb_put_string(&b, 1, "123456"), 0);
 	CHECK_INT(b.len, 8);
 	CHECK_INT(pb_put_varint(&b, 1, 1), -1);
 	CHECK_INT(b.err, PB_ENOSPC);
 	CHECK_INT(b.len, 8);
-	pb_buf__reset(&b);
+	buf__reset(&b);
 	CHECK_INT(pb_put_string(&b, 1, "1234567"), -1);
 	/* A nested message whose length prefix no longer fits. */
-	pb_buf__init_fixed(&b, mem, sizeof(mem));
+	buf__init_fixed(&b, mem, sizeof(mem));
 	{
 		size_t m = pb_msg_begin(&b, 1);
 
@@ -400,13 +401,13 @@ static void test_buffers(void)
 		CHECK_INT(pb_msg_end(&b, m), -1);
 	}
 	/* A growable buffer with a maximum. */
-	pb_buf__init(&b, 100);
+	buf__init(&b, 100);
 	for (int i = 0; i < 9; i++)
 		CHECK_INT(pb_put_string(&b, 1, "123456789"), 0);
 	CHECK_INT(b.len, 99);
 	CHECK_INT(pb_put_varint(&b, 1, 1), -1);
 	CHECK_INT(b.err, PB_ENOMEM);
-	pb_buf__free(&b);
+	buf__free(&b);
 
 	/* pb_str_copy: truncation at a UTF-8 boundary, embedded NUL. */
 	{

@@ -1,3 +1,4 @@
+/* gRPC framing, request headers and the call's status: see grpc.h. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -45,114 +46,82 @@ const char *grpc_strerror(int err)
 	}
 }
 
-int grpc_frame_begin(struct pb_buf *b, size_t *mark)
+int grpc_frame_begin(struct buf *b, size_t *mark)
 {
 	static const uint8_t zero[GRPC_FRAME_HDR];
 
 	*mark = b->len;
-	return pb_buf__append(b, zero, sizeof(zero));
+	return buf__put(b, zero, sizeof(zero));
 }
 
-int grpc_frame_end(struct pb_buf *b, size_t mark)
+int grpc_frame_end(struct buf *b, size_t mark)
 {
+	uint8_t *d = (uint8_t *)b->data;
 	size_t n;
 
 	if (b->err)
 		return -1;
-	if (mark > b->len || b->len - mark < GRPC_FRAME_HDR) {
-		b->err = PB_ESCHEMA;
-		return -1;
-	}
+	if (mark > b->len || b->len - mark < GRPC_FRAME_HDR)
+		return buf__fail(b, PB_ESCHEMA);
 	n = b->len - mark - GRPC_FRAME_HDR;
-	if (n > UINT32_MAX) {
-		b->err = PB_ENOSPC;
-		return -1;
-	}
-	b->data[mark] = 0;
-	b->data[mark + 1] = (uint8_t)(n >> 24);
-	b->data[mark + 2] = (uint8_t)(n >> 16);
-	b->data[mark + 3] = (uint8_t)(n >> 8);
-	b->data[mark + 4] = (uint8_t)n;
+	if (n > UINT32_MAX)
+		return buf__fail(b, PB_ENOSPC);
+	d[mark] = 0;
+	d[mark + 1] = (uint8_t)(n >> 24);
+	d[mark + 2] = (uint8_t)(n >> 16);
+	d[mark + 3] = (uint8_t)(n >> 8);
+	d[mark + 4] = (uint8_t)n;
 	return 0;
 }
 
-int grpc_frame_build(struct pb_buf *b, const void *msg, size_t len)
+int grpc_frame_next(const uint8_t **p, const uint8_t *end, const uint8_t **msg, size_t *len,
+		    int *err)
 {
-	size_t mark;
-
-	if (grpc_frame_begin(b, &mark) || pb_buf__append(b, msg, len))
-		return -1;
-	return grpc_frame_end(b, mark);
-}
-
-int grpc_frames__init(struct grpc_frames *it, const void *body, size_t len, size_t cap)
-{
-	it->p = body;
-	it->end = body ? it->p + len : it->p;
-	it->err = GRPC_EOK;
-	if (len > cap) {
-		it->err = GRPC_ETOOBIG;
-		it->p = it->end;
-		return -1;
-	}
-	return 0;
-}
-
-int grpc_frames__next(struct grpc_frames *it, const uint8_t **msg, size_t *len)
-{
+	const uint8_t *q = *p;
 	uint32_t n;
 
-	if (it->err)
-		return -1;
-	if (it->p == it->end)
+	if (q == end)
 		return 0;
-	if (it->end - it->p < GRPC_FRAME_HDR) {
-		it->err = GRPC_ETRUNC;
+	if (end - q < GRPC_FRAME_HDR) {
+		*err = GRPC_ETRUNC;
 		return -1;
 	}
-	if (it->p[0] > 1) {
-		it->err = GRPC_EFLAG;
+	if (q[0] != 0) { /* we never offer an encoding, so never accept one */
+		*err = q[0] == 1 ? GRPC_ECOMPRESSED : GRPC_EFLAG;
 		return -1;
 	}
-	if (it->p[0] == 1) {
-		it->err = GRPC_ECOMPRESSED;
+	n = (uint32_t)q[1] << 24 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 8 | q[4];
+	if (n > (size_t)(end - q) - GRPC_FRAME_HDR) {
+		*err = GRPC_ETRUNC;
 		return -1;
 	}
-	n = (uint32_t)it->p[1] << 24 | (uint32_t)it->p[2] << 16 | (uint32_t)it->p[3] << 8 |
-	    it->p[4];
-	if (n > (size_t)(it->end - it->p) - GRPC_FRAME_HDR) {
-		it->err = GRPC_ETRUNC;
-		return -1;
-	}
-	*msg = it->p + GRPC_FRAME_HDR;
+	*msg = q + GRPC_FRAME_HDR;
 	*len = n;
-	it->p += GRPC_FRAME_HDR + (size_t)n;
+	*p = q + GRPC_FRAME_HDR + (size_t)n;
 	return 1;
 }
 
 int grpc_unary_message(const void *body, size_t len, size_t cap, const uint8_t **msg,
 		       size_t *mlen, int *err)
 {
-	struct grpc_frames it;
-	const uint8_t *m2;
+	const uint8_t *p = body, *end = body ? p + len : p, *m2;
 	size_t l2;
 	int rc;
 
 	*msg = NULL;
 	*mlen = 0;
 	*err = GRPC_EOK;
-	if (grpc_frames__init(&it, body, len, cap) || (rc = grpc_frames__next(&it, msg, mlen)) < 0) {
-		*err = it.err;
+	if (len > cap) {
+		*err = GRPC_ETOOBIG;
 		return -1;
 	}
-	if (rc == 0)
-		return 0;
-	rc = grpc_frames__next(&it, &m2, &l2);
-	if (rc != 0) {
-		*err = rc > 0 ? GRPC_EMULTI : it.err;
-		return -1;
-	}
-	return 1;
+	rc = grpc_frame_next(&p, end, msg, mlen, err);
+	if (rc <= 0)
+		return rc;
+	rc = grpc_frame_next(&p, end, &m2, &l2, err);
+	if (rc > 0)
+		*err = GRPC_EMULTI;
+	return rc ? -1 : 1;
 }
 
 /* Status from headers and trailers. */
@@ -276,41 +245,6 @@ int grpc_status__final(const struct grpc_status *st, bool transport_ok)
 	default:
 		return GRPC_UNKNOWN;
 	}
-}
-
-void grpc_resp__init(struct grpc_resp *r, size_t cap)
-{
-	pb_buf__init(&r->body, cap ? cap : GRPC_BODY_MAX);
-	grpc_status__reset(&r->st);
-	r->too_big = false;
-}
-
-void grpc_resp__reset(struct grpc_resp *r)
-{
-	pb_buf__reset(&r->body);
-	grpc_status__reset(&r->st);
-	r->too_big = false;
-}
-
-void grpc_resp__free(struct grpc_resp *r)
-{
-	if (r)
-		pb_buf__free(&r->body);
-}
-
-size_t grpc_resp__write(struct grpc_resp *r, const void *data, size_t n)
-{
-	if (n > r->body.max - r->body.len) {
-		r->too_big = true;
-		return 0;
-	}
-	return pb_buf__append(&r->body, data, n) ? 0 : n;
-}
-
-size_t grpc_resp__header(struct grpc_resp *r, const char *line, size_t n)
-{
-	grpc_status__header(&r->st, line, n);
-	return n;
 }
 
 static bool path_name_ok(const char *s)

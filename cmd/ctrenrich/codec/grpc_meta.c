@@ -1,8 +1,9 @@
+/* What containerd and CRI said, mapped to ctrenrich's fields: see grpc_meta.h. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "meta_grpc.h"
+#include "grpc_meta.h"
 
 static const struct pb_str empty = {"", 0};
 

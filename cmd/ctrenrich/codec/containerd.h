@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "k8s.h"
 #include "pb.h"
 
 #define CTD_SVC_NAMESPACES "containerd.services.namespaces.v1.Namespaces"
@@ -23,19 +24,15 @@
 #define CTD_METHOD_LIST "List"
 #define CTD_METHOD_GET "Get"
 
-/* Labels containerd and its clients put on containers. */
-#define CTD_LABEL_CONTAINER_NAME "io.kubernetes.container.name"
+/* Labels containerd's clients put on containers, besides Kubernetes' (k8s.h). */
 #define CTD_LABEL_NERDCTL_NAME "nerdctl/name"
-#define CTD_LABEL_POD_NAME "io.kubernetes.pod.name"
-#define CTD_LABEL_POD_NAMESPACE "io.kubernetes.pod.namespace"
-#define CTD_LABEL_POD_UID "io.kubernetes.pod.uid"
 #define CTD_LABEL_KIND "io.cri-containerd.kind" /* "sandbox" or "container" */
 
 /* Request bodies (unframed). 0, or -1 with b->err. */
-int ctd_namespaces_list_req(struct pb_buf *b);                   /* ListNamespacesRequest{} */
-int ctd_container_get_req(struct pb_buf *b, const char *id);     /* GetContainerRequest{id=1} */
-int ctd_image_get_req(struct pb_buf *b, const char *name);       /* GetImageRequest{name=1} */
-int ctd_task_get_req(struct pb_buf *b, const char *container_id); /* GetRequest{container_id=1} */
+int ctd_namespaces_list_req(struct buf *b);                   /* ListNamespacesRequest{} */
+int ctd_container_get_req(struct buf *b, const char *id);     /* GetContainerRequest{id=1} */
+int ctd_image_get_req(struct buf *b, const char *name);       /* GetImageRequest{name=1} */
+int ctd_task_get_req(struct buf *b, const char *container_id); /* GetRequest{container_id=1} */
 
 /*
  * ListNamespacesResponse{repeated Namespace namespaces = 1}, Namespace{name = 1, labels = 2}:
@@ -56,12 +53,9 @@ struct ctd_container {
 	int64_t created_at;    /* 8: Timestamp, ns since the epoch; 0 when unset */
 	/* The labels we use (2: map<string, string>); empty when absent. */
 	struct pb_str container_name, nerdctl_name, pod_name, pod_namespace, pod_uid, kind;
-	struct pb_str raw;     /* the Container message, for ctd_container_label() */
+	struct pb_str raw;     /* the Container message */
 };
 int ctd_container_parse(const void *msg, size_t len, struct ctd_container *c, int *err);
-
-/* Any label of a parsed container: 1 found, 0 absent, -1 malformed. */
-int ctd_container_label(const struct ctd_container *c, const char *key, struct pb_str *val);
 
 /* GetImageResponse{image = 1} → Image{name = 1, labels = 2, target = 3 Descriptor}. */
 struct ctd_image {

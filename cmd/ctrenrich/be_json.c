@@ -1,10 +1,16 @@
-/* Reading Docker-shaped JSON answers (Docker, Podman) into struct meta. */
+/* Reading Docker-shaped JSON answers (Docker, Podman) into struct meta: see be_json.h. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "labels.h"
+#include "be_json.h"
+#include "codec/k8s.h"
 
-int labels_str(const struct jp *d, int t, struct meta *m, enum meta_str f)
+void be_json_state_free(void *state)
+{
+	jp__free(state);
+}
+
+int be_json_str(const struct jp *d, int t, struct meta *m, enum meta_str f)
 {
 	char *s;
 	size_t n;
@@ -20,19 +26,19 @@ int labels_str(const struct jp *d, int t, struct meta *m, enum meta_str f)
 	return 0;
 }
 
-int labels_pod(const struct jp *d, int labels, struct meta *m)
+int be_json_pod(const struct jp *d, int labels, struct meta *m)
 {
 	if (!jp__is_obj(d, labels))
 		return 0;
-	if (labels_str(d, jp__key(d, labels, LABEL_POD_NAME), m, M_POD_NAME) < 0 ||
-	    labels_str(d, jp__key(d, labels, LABEL_POD_NAMESPACE), m, M_POD_NAMESPACE) < 0 ||
-	    labels_str(d, jp__key(d, labels, LABEL_POD_UID), m, M_POD_UID) < 0)
+	if (be_json_str(d, jp__key(d, labels, K8S_LABEL_POD_NAME), m, M_POD_NAME) < 0 ||
+	    be_json_str(d, jp__key(d, labels, K8S_LABEL_POD_NAMESPACE), m, M_POD_NAMESPACE) < 0 ||
+	    be_json_str(d, jp__key(d, labels, K8S_LABEL_POD_UID), m, M_POD_UID) < 0)
 		return -1;
 	return 0;
 }
 
 /* "sha256:" and 64 lowercase hex: safe to put in a URL path. */
-bool labels_image_id_ok(const char *s)
+bool be_json_image_id_ok(const char *s)
 {
 	return s && !strncmp(s, "sha256:", 7) && be_id_hex64(s + 7, strlen(s + 7));
 }
@@ -42,7 +48,7 @@ static bool zero_time(const char *s)
 	return !*s || !strncmp(s, "0001-01-01", 10);
 }
 
-enum be_result labels_state(struct be_lookup *lk, const struct jp *d, int st)
+enum be_result be_json_state(struct be_lookup *lk, const struct jp *d, int st)
 {
 	struct meta *m = lk->m;
 	char status[32] = "", finished[64] = "";

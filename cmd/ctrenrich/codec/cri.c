@@ -1,18 +1,14 @@
+/* The CRI messages: request builders and response parsers, by pb.c's tables. */
 #include <string.h>
 
 #include "cri.h"
-
-#define L_CONTAINER_NAME "io.kubernetes.container.name"
-#define L_POD_NAME "io.kubernetes.pod.name"
-#define L_POD_NAMESPACE "io.kubernetes.pod.namespace"
-#define L_POD_UID "io.kubernetes.pod.uid"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct pb_str empty = {"", 0};
 
 /* {id = 1, verbose = 2}: both status requests have this shape. */
-static int status_req(struct pb_buf *b, const char *id, bool verbose)
+static int status_req(struct buf *b, const char *id, bool verbose)
 {
 	pb_put_string(b, 1, id);
 	if (verbose)
@@ -20,50 +16,37 @@ static int status_req(struct pb_buf *b, const char *id, bool verbose)
 	return b->err ? -1 : 0;
 }
 
-int cri_container_status_req(struct pb_buf *b, const char *id, bool verbose)
+int cri_container_status_req(struct buf *b, const char *id, bool verbose)
 {
 	return status_req(b, id, verbose);
 }
 
-int cri_sandbox_status_req(struct pb_buf *b, const char *id, bool verbose)
+int cri_sandbox_status_req(struct buf *b, const char *id, bool verbose)
 {
 	return status_req(b, id, verbose);
 }
 
-/* A map entry: keep the value when its key is one of keys[] (into slots[], alike). */
-static int take_entry(struct pb_reader *r, const struct pb_field *f, const char *const *keys,
-		      struct pb_str *const *slots, size_t n)
-{
-	struct pb_str k, v;
-
-	if (pb_map_entry(r, f, &k, &v))
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (pb_str_eq(k, keys[i]))
-			*slots[i] = v;
-	return 0;
-}
-
-static const char *const pod_keys[] = {L_POD_NAME, L_POD_NAMESPACE, L_POD_UID, L_CONTAINER_NAME};
+static const char *const pod_keys[] = {K8S_LABEL_POD_NAME, K8S_LABEL_POD_NAMESPACE,
+				       K8S_LABEL_POD_UID, K8S_LABEL_CONTAINER_NAME};
 
 /* Containers. */
 
 static int container_label(struct pb_reader *r, const struct pb_field *f, void *obj)
 {
 	struct cri_container *c = obj;
-	struct pb_str *slots[] = {&c->pod_name, &c->pod_namespace, &c->pod_uid,
+	struct pb_str *const slots[] = {&c->pod_name, &c->pod_namespace, &c->pod_uid,
 				  &c->container_name};
 
-	return take_entry(r, f, pod_keys, slots, NELEM(slots));
+	return pb_map_pick(r, f, pod_keys, slots, NELEM(slots));
 }
 
 static int container_annotation(struct pb_reader *r, const struct pb_field *f, void *obj)
 {
 	static const char *const keys[] = {CRI_ANNOTATION_CRIO_TYPE};
 	struct cri_container *c = obj;
-	struct pb_str *slots[] = {&c->crio_type};
+	struct pb_str *const slots[] = {&c->crio_type};
 
-	return take_entry(r, f, keys, slots, NELEM(slots));
+	return pb_map_pick(r, f, keys, slots, NELEM(slots));
 }
 
 #define C struct cri_container
@@ -98,24 +81,14 @@ int cri_container_parse(const void *msg, size_t len, struct cri_container *c, in
 	return pb_decode_field(msg, len, 1, &c->raw, cstatus_tab, NELEM(cstatus_tab), c, err);
 }
 
-int cri_container_label(const struct cri_container *c, const char *key, struct pb_str *val)
-{
-	return pb_map_lookup(c->raw.s, c->raw.len, 12, key, val);
-}
-
-int cri_container_annotation(const struct cri_container *c, const char *key, struct pb_str *val)
-{
-	return pb_map_lookup(c->raw.s, c->raw.len, 13, key, val);
-}
-
 /* Pod sandboxes. */
 
 static int sandbox_label(struct pb_reader *r, const struct pb_field *f, void *obj)
 {
 	struct cri_sandbox *s = obj;
-	struct pb_str *slots[] = {&s->pod_name, &s->pod_namespace, &s->pod_uid};
+	struct pb_str *const slots[] = {&s->pod_name, &s->pod_namespace, &s->pod_uid};
 
-	return take_entry(r, f, pod_keys, slots, NELEM(slots));
+	return pb_map_pick(r, f, pod_keys, slots, NELEM(slots));
 }
 
 #define S struct cri_sandbox
@@ -140,14 +113,4 @@ int cri_sandbox_parse(const void *msg, size_t len, struct cri_sandbox *s, int *e
 	s->id = s->name = s->uid = s->namespace = s->raw = empty;
 	s->pod_name = s->pod_namespace = s->pod_uid = empty;
 	return pb_decode_field(msg, len, 1, &s->raw, sstatus_tab, NELEM(sstatus_tab), s, err);
-}
-
-int cri_sandbox_label(const struct cri_sandbox *s, const char *key, struct pb_str *val)
-{
-	return pb_map_lookup(s->raw.s, s->raw.len, 7, key, val);
-}
-
-int cri_sandbox_annotation(const struct cri_sandbox *s, const char *key, struct pb_str *val)
-{
-	return pb_map_lookup(s->raw.s, s->raw.len, 8, key, val);
 }

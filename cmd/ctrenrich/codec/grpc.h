@@ -9,6 +9,9 @@
  * and a server may reset the stream right after sending grpc-status (curl then fails with
  * "Stream error in the HTTP/2 framing layer"), so the status already received wins over the
  * transport's verdict: grpc_status__final().
+ *
+ * A unary call's answer is collected by the engine's transport (transport.c) and read here:
+ * the tests' own collector and frame iterator are in tests/unit/lib.
  */
 #ifndef CTRWATCH_GRPC_H
 #define CTRWATCH_GRPC_H
@@ -20,7 +23,7 @@
 #include "pb.h"
 
 #define GRPC_FRAME_HDR 5            /* compressed flag + 4-byte big-endian length */
-#define GRPC_BODY_MAX (4u << 20)    /* default cap on a response body: gRPC's own default */
+#define GRPC_BODY_MAX (4u << 20)    /* a response body cap: gRPC's own default */
 #define GRPC_MESSAGE_MAX 256        /* grpc-message kept, percent-decoded, NUL included */
 
 /* Canonical status codes (grpc/doc/statuscodes.md). */
@@ -61,32 +64,25 @@ const char *grpc_code_name(int code);
 const char *grpc_strerror(int err);
 
 /*
- * Request framing straight into a pb_buf, no copy: grpc_frame_begin() appends the 5-byte
+ * Request framing straight into a buffer, no copy: grpc_frame_begin() appends the 5-byte
  * prefix and returns its offset; encode the message after it; grpc_frame_end(offset) fills in
- * flag 0 and the length. 0 or -1 (b->err; PB_ENOSPC when the message exceeds 4 GiB - 1).
+ * flag 0 and the length. 0 or -1 (b->err, a pb_err; PB_ENOSPC when the message exceeds
+ * 4 GiB - 1).
  */
-int grpc_frame_begin(struct pb_buf *b, size_t *mark);
-int grpc_frame_end(struct pb_buf *b, size_t mark);
+int grpc_frame_begin(struct buf *b, size_t *mark);
+int grpc_frame_end(struct buf *b, size_t mark);
 
-/* Frame an already encoded message: prefix + msg appended to b. */
-int grpc_frame_build(struct pb_buf *b, const void *msg, size_t len);
-
-/* Iterating over the frames of a response body. */
-struct grpc_frames {
-	const uint8_t *p;
-	const uint8_t *end;
-	int err;
-};
-
-/* A cursor over body (len bytes): 0, or -1 with it->err = GRPC_ETOOBIG when len > cap. */
-int grpc_frames__init(struct grpc_frames *it, const void *body, size_t len, size_t cap);
-
-/* The next message: 1 set (*msg, *len point into the body), 0 end, -1 it->err set. */
-int grpc_frames__next(struct grpc_frames *it, const uint8_t **msg, size_t *len);
+/*
+ * The frame at *p (before end): 1 with its message in *msg, *len and *p moved past it; 0 when
+ * *p == end; -1 with *err set (a grpc_err) when it is not a valid uncompressed frame.
+ */
+int grpc_frame_next(const uint8_t **p, const uint8_t *end, const uint8_t **msg, size_t *len,
+		    int *err);
 
 /*
  * A unary answer's body: exactly zero or one message. 1 one (*msg, *len set), 0 none (empty
- * body, as in trailers-only answers), -1 with *err set (a grpc_err).
+ * body, as in trailers-only answers), -1 with *err set (a grpc_err; GRPC_ETOOBIG when len is
+ * over cap).
  */
 int grpc_unary_message(const void *body, size_t len, size_t cap, const uint8_t **msg,
 		       size_t *mlen, int *err);
@@ -118,26 +114,6 @@ void grpc_status__header(struct grpc_status *st, const char *line, size_t len);
  * answer that lacks grpc-status INTERNAL.
  */
 int grpc_status__final(const struct grpc_status *st, bool transport_ok);
-
-/*
- * Collecting a unary answer: the body (capped), and the status. The callbacks fit libcurl's
- * write and header functions (return n to go on, anything else makes curl abort the transfer).
- */
-struct grpc_resp {
-	struct pb_buf body;
-	struct grpc_status st;
-	bool too_big; /* the body passed its cap: the transfer was aborted */
-};
-
-/* An empty response whose body may grow to cap bytes (0: GRPC_BODY_MAX). */
-void grpc_resp__init(struct grpc_resp *r, size_t cap);
-/* Empty it for a new call, keeping the body's memory. */
-void grpc_resp__reset(struct grpc_resp *r);
-void grpc_resp__free(struct grpc_resp *r);
-/* Append n body bytes: n, or 0 when the cap is passed or memory runs out. */
-size_t grpc_resp__write(struct grpc_resp *r, const void *data, size_t n);
-/* One header or trailer line: always n. */
-size_t grpc_resp__header(struct grpc_resp *r, const char *line, size_t n);
 
 /*
  * The request path "/<service>/<method>" with prefix before it (e.g. "http://localhost" for

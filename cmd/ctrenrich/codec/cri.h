@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "k8s.h"
 #include "pb.h"
 
 #define CRI_SVC "runtime.v1.RuntimeService"
@@ -37,9 +38,9 @@ enum cri_sandbox_state {
 };
 
 /* ContainerStatusRequest{container_id = 1, verbose = 2}, unframed. 0, or -1 with b->err. */
-int cri_container_status_req(struct pb_buf *b, const char *id, bool verbose);
+int cri_container_status_req(struct buf *b, const char *id, bool verbose);
 /* PodSandboxStatusRequest{pod_sandbox_id = 1, verbose = 2}. */
-int cri_sandbox_status_req(struct pb_buf *b, const char *id, bool verbose);
+int cri_sandbox_status_req(struct buf *b, const char *id, bool verbose);
 
 /* ContainerStatusResponse{status = 1, info = 2} → ContainerStatus. */
 struct cri_container {
@@ -61,9 +62,6 @@ struct cri_container {
 	struct pb_str crio_type;   /* annotation io.kubernetes.cri-o.ContainerType */
 };
 int cri_container_parse(const void *msg, size_t len, struct cri_container *c, int *err);
-/* Any label or annotation of a parsed status: 1 found, 0 absent, -1 malformed. */
-int cri_container_label(const struct cri_container *c, const char *key, struct pb_str *val);
-int cri_container_annotation(const struct cri_container *c, const char *key, struct pb_str *val);
 
 /* PodSandboxStatusResponse{status = 1, info = 2} → PodSandboxStatus. */
 struct cri_sandbox {
@@ -78,7 +76,5 @@ struct cri_sandbox {
 	struct pb_str pod_name, pod_namespace, pod_uid; /* from the labels */
 };
 int cri_sandbox_parse(const void *msg, size_t len, struct cri_sandbox *s, int *err);
-int cri_sandbox_label(const struct cri_sandbox *s, const char *key, struct pb_str *val);
-int cri_sandbox_annotation(const struct cri_sandbox *s, const char *key, struct pb_str *val);
 
 #endif

@@ -1,25 +1,26 @@
+/* containerd's messages: request builders and response parsers, by pb.c's tables. */
 #include <string.h>
 
 #include "containerd.h"
 
 static const struct pb_str empty = {"", 0};
 
-int ctd_namespaces_list_req(struct pb_buf *b)
+int ctd_namespaces_list_req(struct buf *b)
 {
 	return b->err ? -1 : 0; /* no filter: the empty message */
 }
 
-int ctd_container_get_req(struct pb_buf *b, const char *id)
+int ctd_container_get_req(struct buf *b, const char *id)
 {
 	return pb_put_string(b, 1, id);
 }
 
-int ctd_image_get_req(struct pb_buf *b, const char *name)
+int ctd_image_get_req(struct buf *b, const char *name)
 {
 	return pb_put_string(b, 1, name);
 }
 
-int ctd_task_get_req(struct pb_buf *b, const char *container_id)
+int ctd_task_get_req(struct buf *b, const char *container_id)
 {
 	return pb_put_string(b, 1, container_id);
 }
@@ -73,20 +74,14 @@ int ctd_namespaces_parse(const void *msg, size_t len, struct pb_str *names, size
 static int take_label(struct pb_reader *r, const struct pb_field *f, void *obj)
 {
 	static const char *const keys[] = {
-		CTD_LABEL_CONTAINER_NAME, CTD_LABEL_NERDCTL_NAME, CTD_LABEL_POD_NAME,
-		CTD_LABEL_POD_NAMESPACE,  CTD_LABEL_POD_UID,	  CTD_LABEL_KIND,
+		K8S_LABEL_CONTAINER_NAME, CTD_LABEL_NERDCTL_NAME, K8S_LABEL_POD_NAME,
+		K8S_LABEL_POD_NAMESPACE,  K8S_LABEL_POD_UID,	  CTD_LABEL_KIND,
 	};
 	struct ctd_container *c = obj;
-	struct pb_str *slot[] = {&c->container_name, &c->nerdctl_name, &c->pod_name,
-				 &c->pod_namespace,  &c->pod_uid,      &c->kind};
-	struct pb_str k, v;
+	struct pb_str *const vals[] = {&c->container_name, &c->nerdctl_name, &c->pod_name,
+				       &c->pod_namespace,  &c->pod_uid,	     &c->kind};
 
-	if (pb_map_entry(r, f, &k, &v))
-		return -1;
-	for (size_t i = 0; i < sizeof(slot) / sizeof(slot[0]); i++)
-		if (pb_str_eq(k, keys[i]))
-			*slot[i] = v;
-	return 0;
+	return pb_map_pick(r, f, keys, vals, sizeof(vals) / sizeof(vals[0]));
 }
 
 #define C struct ctd_container
@@ -111,11 +106,6 @@ int ctd_container_parse(const void *msg, size_t len, struct ctd_container *c, in
 	c->created_at = 0;
 	return pb_decode_field(msg, len, 1, &c->raw, container_tab,
 			       sizeof(container_tab) / sizeof(container_tab[0]), c, err);
-}
-
-int ctd_container_label(const struct ctd_container *c, const char *key, struct pb_str *val)
-{
-	return pb_map_lookup(c->raw.s, c->raw.len, 2, key, val);
 }
 
 /* Images. */

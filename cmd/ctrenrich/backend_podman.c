@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "backend.h"
-#include "jp.h"
-#include "labels.h"
+#include "codec/jp.h"
+#include "be_json.h"
 
 #define API "/v4.0.0/libpod"
 
@@ -32,36 +32,23 @@ enum {
 #define SCR_POD(lk) ((lk)->scratch)
 #define SCR_IMAGE(lk) ((lk)->scratch + 128)
 
-static struct jp doc;
-
-static bool podman_id_ok(const char *id, size_t len)
+/* The backend's state, one a service: a tokenizer, reused. */
+static struct jp *doc_of(struct be_lookup *lk)
 {
-	return be_id_hex64(id, len);
+	return lk->state;
 }
 
 static int podman_request(struct be_lookup *lk, struct be_request *rq)
 {
-	int n;
-
 	switch (lk->step) {
 	case STEP_INSPECT:
-		n = snprintf(rq->path, sizeof(rq->path), API "/containers/%s/json", lk->id);
-		break;
+		return be_path(lk, rq, API "/containers/%s/json", lk->id);
 	case STEP_POD:
-		n = snprintf(rq->path, sizeof(rq->path), API "/pods/%s/json", SCR_POD(lk));
-		break;
+		return be_path(lk, rq, API "/pods/%s/json", SCR_POD(lk));
 	case STEP_IMAGE:
-		n = snprintf(rq->path, sizeof(rq->path), API "/images/%s/json", SCR_IMAGE(lk));
-		break;
-	default:
-		lk->err = "internal error: bad step";
-		return -1;
+		return be_path(lk, rq, API "/images/%s/json", SCR_IMAGE(lk));
 	}
-	if (n < 0 || (size_t)n >= sizeof(rq->path)) {
-		lk->err = "internal error: path too long";
-		return -1;
-	}
-	return 0;
+	return be_bad_step(lk);
 }
 
 static void keep_id(char *dst, const struct jp *d, int t)
@@ -75,20 +62,21 @@ static void keep_id(char *dst, const struct jp *d, int t)
 
 static int read_container(struct be_lookup *lk)
 {
+	struct jp *doc = doc_of(lk);
 	struct meta *m = lk->m;
-	int labels = jp__path(&doc, 0, "Config.Labels");
+	int labels = jp__path(doc, 0, "Config.Labels");
 
-	if (labels_str(&doc, jp__key(&doc, 0, "Name"), m, M_NAME) < 0 ||
-	    labels_str(&doc, jp__key(&doc, 0, "ImageName"), m, M_IMAGE) < 0 ||
-	    labels_str(&doc, jp__key(&doc, 0, "ImageDigest"), m, M_DIGEST) < 0 ||
-	    labels_pod(&doc, labels, m) < 0)
+	if (be_json_str(doc, jp__key(doc, 0, "Name"), m, M_NAME) < 0 ||
+	    be_json_str(doc, jp__key(doc, 0, "ImageName"), m, M_IMAGE) < 0 ||
+	    be_json_str(doc, jp__key(doc, 0, "ImageDigest"), m, M_DIGEST) < 0 ||
+	    be_json_pod(doc, labels, m) < 0)
 		return -1;
 	m->sandbox = false;
-	jp__bool(&doc, jp__key(&doc, 0, "IsInfra"), &m->sandbox);
-	keep_id(SCR_POD(lk), &doc, jp__key(&doc, 0, "Pod"));
+	jp__bool(doc, jp__key(doc, 0, "IsInfra"), &m->sandbox);
+	keep_id(SCR_POD(lk), doc, jp__key(doc, 0, "Pod"));
 	if (m->s[M_POD_NAME])
 		SCR_POD(lk)[0] = '\0'; /* Kubernetes labels win */
-	keep_id(SCR_IMAGE(lk), &doc, jp__key(&doc, 0, "Image"));
+	keep_id(SCR_IMAGE(lk), doc, jp__key(doc, 0, "Image"));
 	if (m->s[M_DIGEST])
 		SCR_IMAGE(lk)[0] = '\0';
 	lk->got_meta = true;
@@ -110,19 +98,20 @@ static enum be_result next(struct be_lookup *lk)
 
 static enum be_result on_inspect(struct be_lookup *lk, const struct be_response *rs)
 {
+	struct jp *doc = doc_of(lk);
 	enum be_result r;
 
 	if (rs->status == 404)
 		return BE_NOTFOUND;
 	if (rs->status != 200)
 		return be_http_error(lk, rs->status);
-	if (jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_obj(&doc, 0))
+	if (jp__parse(doc, rs->body, rs->len) < 0 || !jp__is_obj(doc, 0))
 		return be_bad(lk, "invalid JSON");
 	if ((lk->kind == BE_CREATE || lk->need_meta) && !lk->got_meta && read_container(lk) < 0)
 		return be_bad(lk, "invalid JSON");
 	if (lk->kind == BE_CREATE)
 		return next(lk);
-	r = labels_state(lk, &doc, jp__key(&doc, 0, "State"));
+	r = be_json_state(lk, doc, jp__key(doc, 0, "State"));
 	if (r != BE_DONE)
 		return r;
 	return lk->need_meta ? next(lk) : BE_DONE;
@@ -130,37 +119,35 @@ static enum be_result on_inspect(struct be_lookup *lk, const struct be_response 
 
 static enum be_result on_pod(struct be_lookup *lk, const struct be_response *rs)
 {
+	struct jp *doc = doc_of(lk);
 	SCR_POD(lk)[0] = '\0';
-	if (rs->status == 200 && jp__parse(&doc, rs->body, rs->len) == 0 && jp__is_obj(&doc, 0))
-		labels_str(&doc, jp__key(&doc, 0, "Name"), lk->m, M_POD_NAME);
+	if (rs->status == 200 && jp__parse(doc, rs->body, rs->len) == 0 && jp__is_obj(doc, 0))
+		be_json_str(doc, jp__key(doc, 0, "Name"), lk->m, M_POD_NAME);
 	return next(lk);
 }
 
 static enum be_result on_image(struct be_lookup *lk, const struct be_response *rs)
 {
+	struct jp *doc = doc_of(lk);
 	SCR_IMAGE(lk)[0] = '\0';
-	if (rs->status == 200 && jp__parse(&doc, rs->body, rs->len) == 0 && jp__is_obj(&doc, 0))
-		labels_str(&doc, jp__key(&doc, 0, "Digest"), lk->m, M_DIGEST);
+	if (rs->status == 200 && jp__parse(doc, rs->body, rs->len) == 0 && jp__is_obj(doc, 0))
+		be_json_str(doc, jp__key(doc, 0, "Digest"), lk->m, M_DIGEST);
 	return next(lk);
 }
 
 static enum be_result podman_response(struct be_lookup *lk, const struct be_response *rs)
 {
-	switch (lk->step) {
-	case STEP_INSPECT:
-		return on_inspect(lk, rs);
-	case STEP_POD:
-		return on_pod(lk, rs);
-	case STEP_IMAGE:
-		return on_image(lk, rs);
-	}
-	lk->err = "internal error: bad step";
-	return BE_ERROR;
+	static be_on_fn *const on[] = {
+	    [STEP_INSPECT] = on_inspect, [STEP_POD] = on_pod, [STEP_IMAGE] = on_image};
+
+	return be_on_step(lk, rs, on, sizeof(on) / sizeof(on[0]));
 }
 
 const struct backend backend_podman = {
     .name = "podman",
-    .id_ok = podman_id_ok,
+    .state_size = sizeof(struct jp),
+    .state_free = be_json_state_free,
+    .id_ok = be_id_hex64,
     .request = podman_request,
     .response = podman_response,
 };

@@ -1,3 +1,4 @@
+/* Reading runtimes' JSON answers by path, over jsmn tokens: see jp.h. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -10,17 +11,13 @@
 #include "jp.h"
 #include "utf8.h"
 
-#define TOK(d, i) (&((jsmntok_t *)(d)->tok)[(i)])
-
-void jp__init(struct jp *d)
-{
-	memset(d, 0, sizeof(*d));
-}
+#define TOK(d, i) (&((jsmntok_t *)(d)->tok.data)[(i)])
+#define TOK_FIRST 256 /* tokens of the first array; it doubles when a document needs more */
 
 void jp__free(struct jp *d)
 {
-	free(d->tok);
-	jp__init(d);
+	buf__free(&d->tok);
+	d->ntok = 0;
 }
 
 int jp__parse(struct jp *d, const char *s, size_t len)
@@ -30,27 +27,19 @@ int jp__parse(struct jp *d, const char *s, size_t len)
 	d->ntok = 0;
 	if (len > INT_MAX) /* jsmn's offsets are int */
 		return -1;
-	if (!d->cap) {
-		d->cap = 256;
-		d->tok = malloc(d->cap * sizeof(jsmntok_t));
-		if (!d->tok) {
-			d->cap = 0;
-			return -1;
-		}
-	}
+	buf__reset(&d->tok);
+	if (buf__reserve(&d->tok, TOK_FIRST * sizeof(jsmntok_t)))
+		return -1;
 	for (;;) {
+		unsigned cap = (unsigned)(d->tok.cap / sizeof(jsmntok_t));
 		jsmn_parser p;
 		int n;
 
 		jsmn_init(&p);
-		n = jsmn_parse(&p, s, len, d->tok, d->cap);
+		n = jsmn_parse(&p, s, len, (jsmntok_t *)d->tok.data, cap);
 		if (n == JSMN_ERROR_NOMEM) {
-			void *t = realloc(d->tok, 2 * d->cap * sizeof(jsmntok_t));
-
-			if (!t)
+			if (buf__reserve(&d->tok, d->tok.cap + 1)) /* twice the tokens */
 				return -1;
-			d->tok = t;
-			d->cap *= 2;
 			continue;
 		}
 		if (n < 1)

@@ -16,8 +16,8 @@
 #include <time.h>
 
 #include "backend.h"
-#include "jp.h"
-#include "labels.h"
+#include "codec/jp.h"
+#include "be_json.h"
 
 #define API "/v1.41"
 
@@ -31,8 +31,6 @@ enum {
 #define SCR_IMAGE(lk) ((lk)->scratch)
 #define SCR_BY_ID(lk) ((lk)->scratch[200])
 
-static struct jp doc; /* one tokenizer, reused: the engine is single-threaded */
-
 /*
  * What the last images asked for said: containers of one host share few images, so most creates
  * need one request instead of two. Small and short-lived: an image pushed or re-tagged since is
@@ -40,12 +38,23 @@ static struct jp doc; /* one tokenizer, reused: the engine is single-threaded */
  */
 #define IMAGE_CACHE 64
 #define IMAGE_TTL_S 60
-static struct image_entry {
+struct image_entry {
 	char id[72]; /* sha256:<64 hex>; "" when free */
 	char tag[256], digest[256];
 	time_t at;
-} images[IMAGE_CACHE];
-static unsigned images_next; /* round-robin replacement */
+};
+
+/* The backend's state, one a daemon. */
+struct docker {
+	struct jp doc; /* first (be_json_state_free) */
+	struct image_entry images[IMAGE_CACHE];
+	unsigned images_next; /* round-robin replacement */
+};
+
+static struct docker *st(struct be_lookup *lk)
+{
+	return lk->state;
+}
 
 static time_t mono_s(void)
 {
@@ -55,21 +64,22 @@ static time_t mono_s(void)
 	return ts.tv_sec;
 }
 
-static struct image_entry *image_get(const char *id)
+static struct image_entry *image_get(struct docker *d, const char *id)
 {
 	time_t now = mono_s();
 
 	for (unsigned i = 0; i < IMAGE_CACHE; i++)
-		if (images[i].id[0] && !strcmp(images[i].id, id) && now - images[i].at < IMAGE_TTL_S)
-			return &images[i];
+		if (d->images[i].id[0] && !strcmp(d->images[i].id, id) &&
+		    now - d->images[i].at < IMAGE_TTL_S)
+			return &d->images[i];
 	return NULL;
 }
 
 /* Keep what image id's answer said (a value that does not fit is not kept: asked again). */
-static void image_put(const char *id, long taglen, const char *tag, long diglen,
+static void image_put(struct docker *d, const char *id, long taglen, const char *tag, long diglen,
 		      const char *digest)
 {
-	struct image_entry *e = &images[images_next++ % IMAGE_CACHE];
+	struct image_entry *e = &d->images[d->images_next++ % IMAGE_CACHE];
 
 	if (strlen(id) >= sizeof(e->id) || taglen >= (long)sizeof(e->tag) ||
 	    diglen >= (long)sizeof(e->digest))
@@ -80,40 +90,23 @@ static void image_put(const char *id, long taglen, const char *tag, long diglen,
 	e->at = mono_s();
 }
 
-static bool docker_id_ok(const char *id, size_t len)
-{
-	return be_id_hex64(id, len);
-}
-
 static int docker_request(struct be_lookup *lk, struct be_request *rq)
 {
-	int n;
-
 	if (lk->step == 0)
 		lk->step = lk->kind == BE_CREATE ? STEP_LIST : STEP_INSPECT;
 	switch (lk->step) {
 	case STEP_LIST:
 		/* filters={"id":["<id>"]}, %-encoded; the id is 64 hex (checked by id_ok). */
-		n = snprintf(
-		    rq->path, sizeof(rq->path),
+		return be_path(
+		    lk, rq,
 		    API "/containers/json?all=1&filters=%%7B%%22id%%22%%3A%%5B%%22%s%%22%%5D%%7D",
 		    lk->id);
-		break;
 	case STEP_INSPECT:
-		n = snprintf(rq->path, sizeof(rq->path), API "/containers/%s/json", lk->id);
-		break;
+		return be_path(lk, rq, API "/containers/%s/json", lk->id);
 	case STEP_IMAGE:
-		n = snprintf(rq->path, sizeof(rq->path), API "/images/%s/json", SCR_IMAGE(lk));
-		break;
-	default:
-		lk->err = "internal error: bad step";
-		return -1;
+		return be_path(lk, rq, API "/images/%s/json", SCR_IMAGE(lk));
 	}
-	if (n < 0 || (size_t)n >= sizeof(rq->path)) {
-		lk->err = "internal error: path too long";
-		return -1;
-	}
-	return 0;
+	return be_bad_step(lk);
 }
 
 /* True when image (as the container names it) is only an id: "sha256:…" or a hex prefix of id. */
@@ -140,34 +133,35 @@ static bool image_is_id(const char *image, const char *image_id)
  */
 static int read_container(struct be_lookup *lk, int c, bool list)
 {
+	struct jp *doc = &st(lk)->doc;
 	struct meta *m = lk->m;
 	int t, labels;
 	char image_id[128] = "";
 
-	t = list ? jp__path(&doc, c, "Names.0") : jp__key(&doc, c, "Name");
+	t = list ? jp__path(doc, c, "Names.0") : jp__key(doc, c, "Name");
 	if (t >= 0) {
 		char *name = NULL;
 		size_t n;
 
-		if (jp__strdup(&doc, t, &name, &n) < 0)
+		if (jp__strdup(doc, t, &name, &n) < 0)
 			return -1;
 		meta__set(m, M_NAME, name[0] == '/' ? name + 1 : name, name[0] == '/' ? n - 1 : n);
 		free(name);
 	}
-	if (labels_str(&doc, jp__path(&doc, c, list ? "Image" : "Config.Image"), m, M_IMAGE) < 0)
+	if (be_json_str(doc, jp__path(doc, c, list ? "Image" : "Config.Image"), m, M_IMAGE) < 0)
 		return -1;
-	t = jp__key(&doc, c, list ? "ImageID" : "Image");
-	if (t >= 0 && jp__str(&doc, t, image_id, sizeof(image_id)) < 0)
+	t = jp__key(doc, c, list ? "ImageID" : "Image");
+	if (t >= 0 && jp__str(doc, t, image_id, sizeof(image_id)) < 0)
 		return -1;
-	labels = jp__path(&doc, c, list ? "Labels" : "Config.Labels");
-	if (labels_pod(&doc, labels, m) < 0)
+	labels = jp__path(doc, c, list ? "Labels" : "Config.Labels");
+	if (be_json_pod(doc, labels, m) < 0)
 		return -1;
 	/* dockershim and cri-dockerd label a sandbox "podsandbox" (Tracee compares with "sandbox").
 	 */
 	m->sandbox =
-	    jp__str_eq(&doc, jp__key(&doc, labels, "io.kubernetes.docker.type"), "podsandbox");
+	    jp__str_eq(doc, jp__key(doc, labels, "io.kubernetes.docker.type"), "podsandbox");
 	SCR_IMAGE(lk)[0] = '\0';
-	if (labels_image_id_ok(image_id)) {
+	if (be_json_image_id_ok(image_id)) {
 		strcpy(SCR_IMAGE(lk), image_id);
 		SCR_BY_ID(lk) = image_is_id(m->s[M_IMAGE], image_id);
 	}
@@ -181,7 +175,7 @@ static enum be_result next_image(struct be_lookup *lk)
 
 	if (!SCR_IMAGE(lk)[0])
 		return BE_DONE;
-	e = image_get(SCR_IMAGE(lk));
+	e = image_get(st(lk), SCR_IMAGE(lk));
 	if (e) {
 		if (e->digest[0] && meta__set(lk->m, M_DIGEST, e->digest, strlen(e->digest)) < 0)
 			return be_bad(lk, "out of memory");
@@ -197,17 +191,18 @@ static enum be_result next_image(struct be_lookup *lk)
 
 static enum be_result on_list(struct be_lookup *lk, const struct be_response *rs)
 {
+	struct jp *doc = &st(lk)->doc;
 	int n;
 
 	if (rs->status != 200)
 		return be_http_error(lk, rs->status);
-	if (jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_arr(&doc, 0))
+	if (jp__parse(doc, rs->body, rs->len) < 0 || !jp__is_arr(doc, 0))
 		return be_bad(lk, "invalid JSON");
 	/* The id filter matches prefixes: take the entry that is exactly ours. */
-	n = jp__size(&doc, 0);
+	n = jp__size(doc, 0);
 	/* Walk siblings: jp__index(i) for each i would re-skip every earlier element. */
-	for (int i = 0, c = jp__index(&doc, 0, 0); i < n && c >= 0; i++, c = jp__next(&doc, c)) {
-		if (jp__str_eq(&doc, jp__key(&doc, c, "Id"), lk->id)) {
+	for (int i = 0, c = jp__index(doc, 0, 0); i < n && c >= 0; i++, c = jp__next(doc, c)) {
+		if (jp__str_eq(doc, jp__key(doc, c, "Id"), lk->id)) {
 			if (read_container(lk, c, true) < 0)
 				return be_bad(lk, "invalid JSON");
 			return next_image(lk);
@@ -218,17 +213,18 @@ static enum be_result on_list(struct be_lookup *lk, const struct be_response *rs
 
 static enum be_result on_inspect(struct be_lookup *lk, const struct be_response *rs)
 {
+	struct jp *doc = &st(lk)->doc;
 	enum be_result r;
 
 	if (rs->status == 404)
 		return BE_NOTFOUND;
 	if (rs->status != 200)
 		return be_http_error(lk, rs->status);
-	if (jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_obj(&doc, 0))
+	if (jp__parse(doc, rs->body, rs->len) < 0 || !jp__is_obj(doc, 0))
 		return be_bad(lk, "invalid JSON");
 	if (lk->need_meta && !lk->got_meta && read_container(lk, 0, false) < 0)
 		return be_bad(lk, "invalid JSON");
-	r = labels_state(lk, &doc, jp__key(&doc, 0, "State"));
+	r = be_json_state(lk, doc, jp__key(doc, 0, "State"));
 	if (r != BE_DONE)
 		return r;
 	return lk->need_meta ? next_image(lk) : BE_DONE;
@@ -236,6 +232,7 @@ static enum be_result on_inspect(struct be_lookup *lk, const struct be_response 
 
 static enum be_result on_image(struct be_lookup *lk, const struct be_response *rs)
 {
+	struct jp *doc = &st(lk)->doc;
 	struct meta *m = lk->m;
 	char tag[256] = "", digest[256] = "";
 	long taglen = -1, diglen = -1;
@@ -243,42 +240,38 @@ static enum be_result on_image(struct be_lookup *lk, const struct be_response *r
 
 	/* The container is known already: an image that cannot be read leaves its fields as they
 	 * are. */
-	if (rs->status != 200 || jp__parse(&doc, rs->body, rs->len) < 0 || !jp__is_obj(&doc, 0)) {
+	if (rs->status != 200 || jp__parse(doc, rs->body, rs->len) < 0 || !jp__is_obj(doc, 0)) {
 		SCR_IMAGE(lk)[0] = '\0';
 		return BE_DONE;
 	}
-	t = jp__path(&doc, 0, "RepoDigests.0");
-	labels_str(&doc, t, m, M_DIGEST);
+	t = jp__path(doc, 0, "RepoDigests.0");
+	be_json_str(doc, t, m, M_DIGEST);
 	if (t >= 0)
-		diglen = jp__str(&doc, t, digest, sizeof(digest));
-	t = jp__path(&doc, 0, "RepoTags.0");
-	if (t >= 0 && !jp__str_eq(&doc, t, "") && !jp__str_eq(&doc, t, "<none>:<none>")) {
+		diglen = jp__str(doc, t, digest, sizeof(digest));
+	t = jp__path(doc, 0, "RepoTags.0");
+	if (t >= 0 && !jp__str_eq(doc, t, "") && !jp__str_eq(doc, t, "<none>:<none>")) {
 		if (SCR_BY_ID(lk))
-			labels_str(&doc, t, m, M_IMAGE);
-		taglen = jp__str(&doc, t, tag, sizeof(tag));
+			be_json_str(doc, t, m, M_IMAGE);
+		taglen = jp__str(doc, t, tag, sizeof(tag));
 	}
-	image_put(SCR_IMAGE(lk), taglen, tag, diglen, digest);
+	image_put(st(lk), SCR_IMAGE(lk), taglen, tag, diglen, digest);
 	SCR_IMAGE(lk)[0] = '\0';
 	return BE_DONE;
 }
 
 static enum be_result docker_response(struct be_lookup *lk, const struct be_response *rs)
 {
-	switch (lk->step) {
-	case STEP_LIST:
-		return on_list(lk, rs);
-	case STEP_INSPECT:
-		return on_inspect(lk, rs);
-	case STEP_IMAGE:
-		return on_image(lk, rs);
-	}
-	lk->err = "internal error: bad step";
-	return BE_ERROR;
+	static be_on_fn *const on[] = {
+	    [STEP_LIST] = on_list, [STEP_INSPECT] = on_inspect, [STEP_IMAGE] = on_image};
+
+	return be_on_step(lk, rs, on, sizeof(on) / sizeof(on[0]));
 }
 
 const struct backend backend_docker = {
     .name = "docker",
-    .id_ok = docker_id_ok,
+    .state_size = sizeof(struct docker),
+    .state_free = be_json_state_free,
+    .id_ok = be_id_hex64,
     .request = docker_request,
     .response = docker_response,
 };

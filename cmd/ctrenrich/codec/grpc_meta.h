@@ -5,8 +5,8 @@
  * Strings are views into the response buffers (not copied, not NUL-terminated); the backend
  * copies them into the engine's struct meta while those buffers are alive.
  */
-#ifndef CTRWATCH_META_GRPC_H
-#define CTRWATCH_META_GRPC_H
+#ifndef CTRWATCH_GRPC_META_H
+#define CTRWATCH_GRPC_META_H
 
 #include <stdbool.h>
 #include <stddef.h>

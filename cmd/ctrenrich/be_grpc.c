@@ -1,17 +1,18 @@
+/* A unary gRPC call as a backend step, and its answer: see be_grpc.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend_grpc.h"
-#include "grpc.h"
+#include "be_grpc.h"
+#include "codec/grpc.h"
 
-void bg_begin(struct be_request *rq, struct pb_buf *b, size_t *mark)
+void be_grpc_begin(struct be_request *rq, struct buf *b, size_t *mark)
 {
-	pb_buf__init_fixed(b, rq->body, sizeof(rq->body));
+	buf__init_fixed(b, rq->body, sizeof(rq->body));
 	grpc_frame_begin(b, mark);
 }
 
-int bg_end(struct be_lookup *lk, struct be_request *rq, struct pb_buf *b, size_t mark,
+int be_grpc_end(struct be_lookup *lk, struct be_request *rq, struct buf *b, size_t mark,
 	   const char *svc, const char *method, const char *ns)
 {
 	const char *lines[GRPC_REQ_HEADERS_MAX];
@@ -39,7 +40,7 @@ int bg_end(struct be_lookup *lk, struct be_request *rq, struct pb_buf *b, size_t
 	return 0;
 }
 
-int bg_answer(struct be_lookup *lk, const struct be_response *rs, const uint8_t **msg,
+int be_grpc_answer(struct be_lookup *lk, const struct be_response *rs, const uint8_t **msg,
 	      size_t *len)
 {
 	struct grpc_status st;
@@ -56,11 +57,11 @@ int bg_answer(struct be_lookup *lk, const struct be_response *rs, const uint8_t 
 	}
 	if (!st.http_status)
 		st.http_status = (int)rs->status;
-	/* The engine hands over reset streams only when headers came: the status already received counts. */
+	/* Transport hands over reset streams only when headers came: the status received counts. */
 	code = grpc_status__final(&st, true);
 	*msg = (const uint8_t *)"";
 	*len = 0;
-	/* Asked without the request body (engine.c): only UNIMPLEMENTED cannot have needed it. */
+	/* Asked without the request body (transport.c): only UNIMPLEMENTED cannot have needed it. */
 	if (rs->headers_only && code != GRPC_UNIMPLEMENTED) {
 		lk->err = "bad response: protocol error";
 		return -1;
@@ -77,19 +78,19 @@ int bg_answer(struct be_lookup *lk, const struct be_response *rs, const uint8_t 
 	return GRPC_OK;
 }
 
-enum be_result bg_error(struct be_lookup *lk, int code)
+enum be_result be_grpc_error(struct be_lookup *lk, int code)
 {
 	snprintf(lk->errbuf, sizeof(lk->errbuf), "grpc %s", grpc_code_name(code));
 	lk->err = lk->errbuf;
 	return BE_ERROR;
 }
 
-enum be_result bg_bad_pb(struct be_lookup *lk, int pb_err)
+enum be_result be_grpc_bad_pb(struct be_lookup *lk, int pb_err)
 {
 	return be_bad(lk, pb_strerror(pb_err));
 }
 
-int bg_meta_create(struct meta *m, const struct grpc_meta *g)
+int be_grpc_meta_create(struct meta *m, const struct grpc_meta *g)
 {
 	const struct pb_str *v[M_NSTR] = {
 		[M_NAME] = &g->name,	       [M_IMAGE] = &g->image,
@@ -109,7 +110,7 @@ int bg_meta_create(struct meta *m, const struct grpc_meta *g)
 	return 0;
 }
 
-int bg_meta_exit(struct meta *m, const struct grpc_meta *g)
+int be_grpc_meta_exit(struct meta *m, const struct grpc_meta *g)
 {
 	char ts[40];
 

@@ -17,14 +17,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
+/* A tokenized document. A zeroed struct jp is ready to use. */
 struct jp {
 	const char *s;
 	size_t len;
-	void *tok; /* jsmntok_t[cap] */
-	unsigned ntok, cap;
+	struct buf tok; /* jsmntok_t[], grown as documents need */
+	unsigned ntok;
 };
 
-void jp__init(struct jp *d);
+/* Free the token array (the struct stays usable). */
 void jp__free(struct jp *d);
 
 /* Tokenize s[0, len). 0 on success (token 0 is the top value); -1 on invalid JSON or ENOMEM. */
