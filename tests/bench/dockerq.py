@@ -33,9 +33,9 @@ IMAGE = os.environ.get("IMAGE", "ctrwatch-test:1")
 TIMEOUT = 30
 
 
-def die(msg):
+def die(msg, status=1):
     print("dockerq: %s" % msg, file=sys.stderr)
-    sys.exit(1)
+    sys.exit(status)
 
 
 class UConn(http.client.HTTPConnection):
@@ -259,10 +259,14 @@ def ring():
     print("ring\t%d" % gone)
 
 
+USAGE = "usage: dockerq.py SOCK populate N RUNNING | steady K | create K | ring"
 if len(sys.argv) < 3:
-    die("usage: dockerq.py SOCK populate N RUNNING | steady K | create K | ring")
+    die(USAGE, 2)
 SOCK, MODE = sys.argv[1], sys.argv[2]
-ARGS = [int(a) for a in sys.argv[3:]]
+try:
+    ARGS = [int(a) for a in sys.argv[3:]]
+except ValueError:
+    die(USAGE, 2)
 try:
     if MODE == "populate" and len(ARGS) == 2:
         populate(*ARGS)
@@ -273,6 +277,6 @@ try:
     elif MODE == "ring" and not ARGS:
         ring()
     else:
-        die("usage: dockerq.py SOCK populate N RUNNING | steady K | create K | ring")
+        die(USAGE, 2)
 except (OSError, http.client.HTTPException, ValueError) as e:
     die("%s: %s" % (MODE, e))
