@@ -177,7 +177,7 @@ field() {
 
 # ---------------------------------------------------------------- Docker (fake, recorded answers)
 
-@test "docker: a Kubernetes container gets name, image, pod fields from the list-by-id answer" {
+@test "docker: a Kubernetes container gets name, image, pod fields from its replayed create event" {
 	fake_start d
 	rec container_create docker "$K8S_CTR" >"$T/in"
 	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
@@ -190,11 +190,12 @@ field() {
 	assert_equal "$(field 1 pod_uid)" 8f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b
 	assert_equal "$(field 1 pod_sandbox)" false
 	assert_equal "$(field 1 enrich_error)" null
-	# list-by-id and the image; never inspect at create (it blocks until start)
+	# the create event replayed, then the image by its name as typed; never inspect at create
+	# (it blocks until start), nor the list (it walks every container)
 	run cat "$T/d.log"
-	assert_line --index 0 --partial '/v1.41/containers/json?all=1&filters=%7B%22id%22%3A%5B%22'"$K8S_CTR"
-	assert_line --index 1 'GET /v1.41/images/sha256:3ad4cd7ca79b7799165d397f86786d320c86d82ae9e23f8cd426a679bbadd376/json'
-	refute_output --partial "/containers/$K8S_CTR/json"
+	assert_line --index 0 --regexp '^GET /v1.41/events\?until=[0-9]+\.[0-9]{9}&filters=.*%22container%22%3A%5B%22'"$K8S_CTR"'%22%5D'
+	assert_line --index 1 'GET /v1.41/images/rtref-bb%3A1/json'
+	assert_equal "${#lines[@]}" 2
 }
 
 @test "docker: the dockershim sandbox (io.kubernetes.docker.type=podsandbox) is pod_sandbox" {
@@ -215,7 +216,7 @@ field() {
 	assert_equal "$(field 1 container_image)" rtref-bb:1
 }
 
-@test "docker: existing_container is looked up like a create, and cached for its removal" {
+@test "docker: existing_container the list does not hold is looked up alone, and cached for its removal" {
 	fake_start d
 	{ rec existing_container docker "$EXITED" 1; rec container_remove docker "$EXITED" 2; } >"$T/in"
 	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
@@ -223,8 +224,65 @@ field() {
 	assert_equal "$(field 1 container_name)" rtref-exited
 	assert_equal "$(field 2 container_name)" rtref-exited
 	assert_equal "$(field 2 exit_code)" 3
-	assert_equal "$(grep -c '/containers/json' "$T/d.log")" 1
-	assert_equal "$(grep -c '/images/' "$T/d.log")" 1
+	# the list (of running containers: this one has exited), then its own lookup; the removal
+	# asks only for the exit
+	assert_equal "$(grep -cx 'GET /v1.41/containers/json' "$T/d.log")" 1
+	assert_equal "$(grep -cx 'GET /v1.41/images/json' "$T/d.log")" 1
+	assert_equal "$(grep -c '/events?' "$T/d.log")" 1
+	assert_equal "$(grep -c "/containers/$EXITED/json" "$T/d.log")" 1
+	assert_equal "$(wc -l <"$T/d.log")" 5
+}
+
+@test "docker: the scan's burst of existing containers is answered by one list, in order" {
+	for i in $(seq 1 300); do cid "$i"; echo; done >"$T/running"
+	fake_start d --running "$T/running"
+	{
+		recs existing_container docker 1 300
+		rec container_remove docker "$(cid 7)" 301
+		rec existing_container docker "$(cid 1000)" 302 # not running: asked alone
+	} >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	assert_equal "${#lines[@]}" 302
+	diff <(jq -r .ts <<<"$output") <(jq -r .ts "$T/in")
+	assert_equal "$(jq -r 'select(.enrich_error) | .ts' <<<"$output" | wc -l)" 0
+	for i in 1 150 300; do
+		assert_equal "$(field "$i" container_name)" "fake-$(cid "$i" | cut -c1-12)"
+		assert_equal "$(field "$i" container_image)" fake/app:1
+		[[ $(field "$i" container_image_digest) == fake/app@sha256:* ]]
+	done
+	assert_equal "$(field 301 container_name)" "fake-$(cid 7 | cut -c1-12)"
+	assert_equal "$(field 302 container_name)" "fake-$(cid 1000 | cut -c1-12)"
+	# two requests for the 300 (images, then running containers); the removal asks only for
+	# the exit; the one the list did not hold asks alone (replay, then its image)
+	assert_equal "$(grep -cx 'GET /v1.41/images/json' "$T/d.log")" 1
+	assert_equal "$(grep -cx 'GET /v1.41/containers/json' "$T/d.log")" 1
+	assert_equal "$(grep -c "/containers/$(cid 7)/json" "$T/d.log")" 1
+	assert_equal "$(grep -c "/events?.*$(cid 1000)" "$T/d.log")" 1
+	assert_equal "$(wc -l <"$T/d.log")" 5
+}
+
+@test "docker: a list that fails leaves each existing container to its own lookup" {
+	for i in 1 2 3; do cid "$i"; echo; done >"$T/running"
+	fake_start d --running "$T/running" --fail /images/json
+	recs existing_container docker 1 3 >"$T/in"
+	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	for i in 1 2 3; do
+		assert_equal "$(field "$i" container_name)" "fake-$(cid "$i" | cut -c1-12)"
+		assert_equal "$(field "$i" enrich_error)" null
+	done
+	assert_equal "$(grep -c '/events?' "$T/d.log")" 3
+	assert_equal "$(grep -cx 'GET /v1.41/containers/json' "$T/d.log")" 0
+}
+
+@test "docker: a list that outlives the deadline: the records waiting on it say timeout" {
+	for i in 1 2 3; do cid "$i"; echo; done >"$T/running"
+	fake_start d --running "$T/running" --slow /images/json:3000
+	recs existing_container docker 1 3 >"$T/in"
+	run ctrenrich --timeout 300ms --no-discover --socket "docker=$T/d.sock" "$T/in"
+	assert_success
+	for i in 1 2 3; do assert_equal "$(field "$i" enrich_error)" timeout; done
 }
 
 @test "docker: a digest comes from the image's first repo digest" {
@@ -533,7 +591,9 @@ faulty() {
 	run ctrenrich --no-discover --socket "docker=$T/d.sock" "$T/in"
 	assert_success
 	assert_equal "$(field 1 container_name)" "fake-$(cid 1 | cut -c1-12)"
-	assert_equal "$(grep -c '/containers/json' "$T/d.log")" 4
+	# the replay (not found: 1), list-by-id at once (2), then twice more, with backoff
+	assert_equal "$(grep -c '/events?' "$T/d.log")" 1
+	assert_equal "$(grep -c '/containers/json' "$T/d.log")" 3
 }
 
 @test "not found for longer than the deadline: enrich_error not found" {
@@ -622,7 +682,7 @@ faulty() {
 	run ctrenrich --max-inflight 1 --no-discover --socket "docker=$T/d.sock" "$T/in"
 	assert_success
 	[ "${#lines[@]}" -eq 5 ]
-	[ "$(grep -c '/containers/json' "$T/d.log")" -eq 5 ]
+	[ "$(grep -c '/events?' "$T/d.log")" -eq 5 ]
 	[ "$(grep -c '/images/' "$T/d.log")" -eq 1 ]
 	for i in 1 2 3 4 5; do
 		assert_equal "$(field $i container_image)" "$(field 1 container_image)"

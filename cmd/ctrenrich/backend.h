@@ -22,6 +22,11 @@
  * and a framed body; the gRPC status arrives in the trailers, which are in rs->headers with the
  * other header lines.
  *
+ * Lists (optional; list.c drives them): a backend with `list` answers a BE_LIST lookup, which
+ * has no id: its steps list every container the runtime has (and what is needed to complete
+ * them, such as the images), and hand each one to lk->put. The start-up scan's burst of
+ * existing containers is answered that way, one list for all.
+ *
  * What a backend keeps between lookups (a namespace list, an image cache, a tokenizer) is its
  * state: state_size bytes per runtime the engine asks (one socket), zeroed at start, handed to
  * each call as lk->state and freed with state_free. A backend has no globals of its own.
@@ -93,6 +98,7 @@ void meta__move(struct meta *dst, struct meta *src);
 enum be_kind {
 	BE_CREATE, /* container_create, existing_container: who is it */
 	BE_REMOVE, /* container_remove: exit details (and who it was when need_meta) */
+	BE_LIST,   /* every container the runtime has, each handed to put (no id) */
 };
 
 /* One lookup, as a backend sees it. The engine zeroes it before step 0 of the first attempt. */
@@ -108,11 +114,17 @@ struct be_lookup {
 	struct meta *m;	   /* the results */
 	const char *err;   /* BE_ERROR: a short stable reason ("bad response: invalid JSON") */
 	char errbuf[64];   /* room for err when it must be formatted */
+	/*
+	 * BE_LIST: each container the answers hold, complete, goes to put(put_ctx, id, len, m);
+	 * put takes m's strings (m is left empty).
+	 */
+	void (*put)(void *put_ctx, const char *id, size_t len, struct meta *m);
+	void *put_ctx;
 };
 
 /* One request. The engine keeps it alive until the transfer ends. */
 struct be_request {
-	char path[512];		/* URL path and query, from '/', already %-encoded */
+	char path[2048];	/* URL path and query, from '/', already %-encoded */
 	const char *method;	/* NULL: GET */
 	bool http2;		/* HTTP/2 with prior knowledge (gRPC); otherwise HTTP/1.1 */
 	const char *headers[8]; /* extra header lines, NULL-terminated; may point into hbuf */
@@ -155,6 +167,7 @@ struct backend {
 	int (*request)(struct be_lookup *lk, struct be_request *rq);
 	/* Read the answer to the last request. */
 	enum be_result (*response)(struct be_lookup *lk, const struct be_response *rs);
+	bool list; /* answers BE_LIST lookups */
 };
 
 /* Backends; weak, so a runtime without its file is simply "not supported". */

@@ -11,14 +11,19 @@
  *   GET /v4.0.0/libpod/images/<image id>/json Digest
  * A pod's infra container is the sandbox. Kubernetes labels on the container win over the Podman
  * pod's name.
+ *
+ * List (the start-up scan, list.c): every running container in two requests, whatever their
+ * number: GET /v4.0.0/libpod/images/json (Id, Digest), then
+ * GET /v4.0.0/libpod/containers/json?pod=true (Names, Image, ImageID, Labels, PodName, IsInfra).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
-#include "codec/jp.h"
 #include "be_json.h"
+#include "codec/jp.h"
+#include "htab.h"
 
 #define API "/v4.0.0/libpod"
 
@@ -26,20 +31,44 @@ enum {
 	STEP_INSPECT,
 	STEP_POD,
 	STEP_IMAGE,
+	STEP_IMAGES,	 /* list: GET /libpod/images/json */
+	STEP_CONTAINERS, /* list: GET /libpod/containers/json */
 };
 
 /* Scratch: the pod id and the image id still to ask for ("" when nothing to ask). */
 #define SCR_POD(lk) ((lk)->scratch)
 #define SCR_IMAGE(lk) ((lk)->scratch + 128)
 
-/* The backend's state, one a service: a tokenizer, reused. */
+/* The backend's state, one a service. */
+struct podman {
+	struct jp doc;	      /* a tokenizer, reused */
+	struct htab *digests; /* a list's: image id -> struct digest; NULL but while listing */
+};
+
+/* An image's digest, "sha256:<64 hex>". */
+struct digest {
+	char s[72];
+};
+#define LIST_IMAGES_MAX 4096  /* images a list keeps the digest of; others ask alone */
+
 static struct jp *doc_of(struct be_lookup *lk)
 {
-	return lk->state;
+	return &((struct podman *)lk->state)->doc;
+}
+
+static void podman_state_free(void *state)
+{
+	struct podman *p = state;
+
+	jp__free(&p->doc);
+	htab__free(p->digests);
+	p->digests = NULL;
 }
 
 static int podman_request(struct be_lookup *lk, struct be_request *rq)
 {
+	if (lk->kind == BE_LIST && lk->step == 0)
+		lk->step = STEP_IMAGES;
 	switch (lk->step) {
 	case STEP_INSPECT:
 		return be_path(lk, rq, API "/containers/%s/json", lk->id);
@@ -47,6 +76,11 @@ static int podman_request(struct be_lookup *lk, struct be_request *rq)
 		return be_path(lk, rq, API "/pods/%s/json", SCR_POD(lk));
 	case STEP_IMAGE:
 		return be_path(lk, rq, API "/images/%s/json", SCR_IMAGE(lk));
+	case STEP_IMAGES:
+		return be_path(lk, rq, API "/images/json");
+	case STEP_CONTAINERS:
+		/* running ones only: the others have no cgroup for a scan to find */
+		return be_path(lk, rq, API "/containers/json?pod=true");
 	}
 	return be_bad_step(lk);
 }
@@ -135,19 +169,108 @@ static enum be_result on_image(struct be_lookup *lk, const struct be_response *r
 	return next(lk);
 }
 
+/* List: each image's digest, by id. */
+static int on_list_image(void *ctx, const char *v, size_t len)
+{
+	struct podman *p = ctx;
+	struct digest *dg;
+	char id[80];
+	bool added;
+
+	if (jp__parse(&p->doc, v, len) < 0 || !jp__is_obj(&p->doc, 0))
+		return -1;
+	if (jp__str(&p->doc, jp__key(&p->doc, 0, "Id"), id, sizeof(id)) != 64 ||
+	    !be_id_hex64(id, 64) || !(dg = htab__put(p->digests, id, 64, &added)))
+		return 0;
+	if (jp__str(&p->doc, jp__key(&p->doc, 0, "Digest"), dg->s, sizeof(dg->s)) < 0 ||
+	    !be_json_image_id_ok(dg->s))
+		dg->s[0] = '\0';
+	return 0;
+}
+
+static enum be_result on_images(struct be_lookup *lk, const struct be_response *rs)
+{
+	struct podman *p = lk->state;
+
+	if (rs->status != 200)
+		return be_http_error(lk, rs->status);
+	htab__free(p->digests);
+	p->digests = htab__new(LIST_IMAGES_MAX, sizeof(struct digest), NULL, NULL);
+	if (!p->digests)
+		return be_bad(lk, "out of memory");
+	if (be_json_each(rs->body, rs->len, on_list_image, p) < 0)
+		return be_bad(lk, "invalid JSON");
+	lk->step = STEP_CONTAINERS;
+	return BE_MORE;
+}
+
+/*
+ * List: each container, complete, to lk->put (as inspect would give it: a pod's name from
+ * Kubernetes labels, else from its Podman pod). One whose image the list of images did not
+ * hold (made since) is left out: its record asks on its own.
+ */
+static int on_list_container(void *ctx, const char *v, size_t len)
+{
+	struct be_lookup *lk = ctx;
+	struct podman *p = lk->state;
+	struct jp *doc = &p->doc;
+	const struct digest *dg = NULL;
+	struct meta m = {0};
+	char id[80], image[80];
+	int rc = -1;
+
+	if (jp__parse(doc, v, len) < 0 || !jp__is_obj(doc, 0))
+		return -1;
+	if (jp__str(doc, jp__key(doc, 0, "Id"), id, sizeof(id)) != 64 || !be_id_hex64(id, 64))
+		return 0;
+	if (jp__str(doc, jp__key(doc, 0, "ImageID"), image, sizeof(image)) == 64 &&
+	    !(dg = htab__get(p->digests, image, 64)))
+		return 0;
+	if (be_json_str(doc, jp__path(doc, 0, "Names.0"), &m, M_NAME) < 0 ||
+	    be_json_str(doc, jp__key(doc, 0, "Image"), &m, M_IMAGE) < 0 ||
+	    (dg && meta__set(&m, M_DIGEST, dg->s, strlen(dg->s)) < 0) ||
+	    be_json_pod(doc, jp__key(doc, 0, "Labels"), &m) < 0 ||
+	    (!m.s[M_POD_NAME] && be_json_str(doc, jp__key(doc, 0, "PodName"), &m, M_POD_NAME) < 0))
+		goto out;
+	jp__bool(doc, jp__key(doc, 0, "IsInfra"), &m.sandbox);
+	lk->put(lk->put_ctx, id, 64, &m);
+	rc = 0;
+out:
+	meta__clear(&m);
+	return rc;
+}
+
+static enum be_result on_containers(struct be_lookup *lk, const struct be_response *rs)
+{
+	struct podman *p = lk->state;
+	int rc = rs->status == 200 ? be_json_each(rs->body, rs->len, on_list_container, lk) : 0;
+
+	htab__free(p->digests);
+	p->digests = NULL;
+	if (rs->status != 200)
+		return be_http_error(lk, rs->status);
+	return rc < 0 ? be_bad(lk, "invalid JSON") : BE_DONE;
+}
+
 static enum be_result podman_response(struct be_lookup *lk, const struct be_response *rs)
 {
 	static be_on_fn *const on[] = {
-	    [STEP_INSPECT] = on_inspect, [STEP_POD] = on_pod, [STEP_IMAGE] = on_image};
+	    [STEP_INSPECT] = on_inspect,
+	    [STEP_POD] = on_pod,
+	    [STEP_IMAGE] = on_image,
+	    [STEP_IMAGES] = on_images,
+	    [STEP_CONTAINERS] = on_containers,
+	};
 
 	return be_on_step(lk, rs, on, sizeof(on) / sizeof(on[0]));
 }
 
 const struct backend backend_podman = {
     .name = "podman",
-    .state_size = sizeof(struct jp),
-    .state_free = be_json_state_free,
+    .state_size = sizeof(struct podman),
+    .state_free = podman_state_free,
     .id_ok = be_id_hex64,
     .request = podman_request,
     .response = podman_response,
+    .list = true,
 };

@@ -37,6 +37,103 @@ int be_json_pod(const struct jp *d, int labels, struct meta *m)
 	return 0;
 }
 
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/*
+ * The end of the JSON value at p, or NULL: a string, an object or an array up to its closing
+ * character (strings inside followed), anything else up to a delimiter. Nothing is checked.
+ */
+static const char *value_end(const char *p, const char *end)
+{
+	size_t depth = 0;
+
+	if (*p != '"' && *p != '{' && *p != '[') {
+		while (p < end && !memchr(",]} \n\r\t", *p, 7))
+			p++;
+		return p;
+	}
+	while (p < end) {
+		char c = *p++;
+
+		if (c == '"') {
+			while (p < end && *p != '"')
+				p += *p == '\\' && end - p > 1 ? 2 : 1;
+			if (p >= end)
+				return NULL;
+			p++;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+		if (!depth)
+			return p;
+	}
+	return NULL;
+}
+
+int be_json_each(const char *s, size_t len, int (*fn)(void *ctx, const char *v, size_t n),
+		 void *ctx)
+{
+	const char *p = s, *end = s + len, *v;
+	bool array;
+	int rc;
+
+	p = skip_ws(p, end);
+	array = p < end && *p == '[';
+	if (array)
+		p = skip_ws(p + 1, end);
+	while (p < end && !(array && *p == ']')) {
+		v = p;
+		p = value_end(p, end);
+		if (!p || p == v)
+			return -1;
+		if ((rc = fn(ctx, v, (size_t)(p - v))))
+			return rc;
+		p = skip_ws(p, end);
+		if (array && p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+		else if (array && (p >= end || *p != ']'))
+			return -1;
+	}
+	if (array && p >= end)
+		return -1; /* no closing ']' */
+	if (array)
+		p++;
+	return skip_ws(p, end) == end ? 0 : -1;
+}
+
+int be_json_pct(char *out, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+
+		if (n + (keep ? 1 : 3) >= cap)
+			return -1;
+		if (keep) {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	if (n >= cap)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
 /* "sha256:" and 64 lowercase hex: safe to put in a URL path. */
 bool be_json_image_id_ok(const char *s)
 {

@@ -21,6 +21,22 @@ int be_json_str(const struct jp *d, int t, struct meta *m, enum meta_str f);
 /* pod_name, pod_namespace, pod_uid from the Kubernetes keys (k8s.h) of labels object token. */
 int be_json_pod(const struct jp *d, int labels, struct meta *m);
 
+/*
+ * Call fn(ctx, v, n) for each value of the JSON array s[0, len) ("[v, v, ...]"), or, when s does
+ * not begin with '[', of the values one after another in s (Docker's event stream: one object a
+ * line). Values are only delimited here (strings, nesting), not validated: fn parses each one
+ * alone, so a list of thousands of containers never needs tokens for more than one of them.
+ * Returns the first non-zero value fn returned, 0 at the end, -1 when s is not such text.
+ */
+int be_json_each(const char *s, size_t len, int (*fn)(void *ctx, const char *v, size_t n),
+		 void *ctx);
+
+/*
+ * %-encode s into out (cap bytes, NUL-terminated): every byte but ASCII letters, digits and
+ * "-._" becomes %XX, so that a name a user typed stays one path segment. -1 when it does not fit.
+ */
+int be_json_pct(char *out, size_t cap, const char *s);
+
 /* True for "sha256:" followed by 64 lowercase hex digits (safe in a URL path). */
 bool be_json_image_id_ok(const char *s);
 

@@ -8,6 +8,12 @@
  * drops what was known (it may be stale); a second create while a lookup for the id runs goes
  * alone. A removal takes the entry; while the entry is pending, one removal waits for it (the
  * lookup fills it for both), a second one goes alone.
+ *
+ * A runtime's list (list.c) fills an entry for each container it names, marked listed: for
+ * LISTED_FRESH_MS, an existing_container record of that runtime is answered from it (a scan's
+ * container existed before the list). A create record is not: its container is new, and what a
+ * list said of an id seen again may be stale. A pending entry (a record waiting for the list)
+ * takes the list's answer and stays pending until its record is done.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +27,11 @@ struct centry {
 	struct meta m;	     /* create-time fields */
 	bool pending;	     /* the create lookup is still running: m is not there yet */
 	struct slot *waiter; /* pending: a removal waiting for m */
+	bool listed;	     /* m is what a list said */
+	uint64_t listed_at;
 };
+
+#define LISTED_FRESH_MS 60000
 
 struct cache {
 	struct htab *t;
@@ -110,6 +120,7 @@ void cache_created(struct engine *e, struct slot *s, bool ok, uint64_t now)
 	ce->waiter = NULL;
 	if (ok && meta__copy(&ce->m, &s->m) == 0) {
 		ce->pending = false;
+		ce->listed = false;
 		ce->rt = s->rt_out;
 	} else {
 		del(e->cache, ce);
@@ -139,4 +150,31 @@ bool cache_remove(struct engine *e, struct slot *s)
 		del(e->cache, ce);
 	}
 	return false;
+}
+
+void cache_put_listed(struct engine *e, enum rt rt, const char *id, size_t len, struct meta *m,
+		      uint64_t now)
+{
+	bool added;
+	struct centry *ce = htab__put(e->cache->t, id, len, &added);
+
+	if (!ce)
+		return; /* full of pending entries: the records ask alone */
+	if (ce->pending && ce->listed)
+		return; /* named twice: the first answer stays */
+	meta__move(&ce->m, m);
+	ce->rt = rt;
+	ce->listed = true;
+	ce->listed_at = now;
+}
+
+bool cache_listed(struct engine *e, struct slot *s, uint64_t now)
+{
+	struct centry *ce = s->ce ? s->ce : get(e->cache, s->id, s->idlen);
+
+	if (!ce || !ce->listed || now >= ce->listed_at + LISTED_FRESH_MS ||
+	    (s->rt_ask != RT_UNKNOWN && s->rt_ask != ce->rt) || meta__copy(&s->m, &ce->m) < 0)
+		return false;
+	s->rt_out = ce->rt;
+	return true;
 }

@@ -10,6 +10,8 @@
  *	queue.c		the records held, in input order, and writing them out
  *	lookup.c	a container record's lookup: which runtime to ask, retries, deadlines
  *	cache.c		what create lookups leave for removals (bounded)
+ *	list.c		one request for many records: a runtime's list for the start-up scan's
+ *			burst of existing containers
  *	transport.c	requests in flight: libcurl's multi interface over Unix sockets
  *
  * Every input record takes a slot, in input order. Records that are not container records are
@@ -19,6 +21,10 @@
  *	RUN	a request is in flight (a transfer of transport.c)
  *	BLOCKED	a removal waiting for the pending create lookup of the same id (cache.c)
  *	DONE	ready to leave
+ *
+ * An existing_container record may also wait (BLOCKED) for its runtime's list (list.c): a list is
+ * a lookup of its own (a slot outside the queue, its group set), with the deadline of the first
+ * record it answers, so no record outlives its own.
  *
  * Deadlines: a record's deadline is fixed when it is read (now + timeout). A waiting record
  * whose deadline passes is done with "timeout"; a transfer gets the time left as its timeout, so
@@ -53,6 +59,8 @@ struct engine_opts {
 #define ENGINE_QUEUE_SIZE 4096
 #define ENGINE_CACHE_SIZE 16384
 #define ENGINE_MAX_RESPONSE (4u << 20)
+/* A list's answers (list.c) may be this many times max_response: 64 MiB by default. */
+#define ENGINE_LIST_RESPONSE_FACTOR 16
 
 /*
  * Run over the files argv[0, argc) ("-" or none: stdin), asking the runtimes whose sockets
@@ -71,6 +79,8 @@ struct slot {
 	enum slot_state st;
 	struct buf line; /* the input line, kept to be written out */
 	bool ctr;	 /* a container record; others leave as they came */
+	bool existing;	 /* an existing_container record (the scan's) */
+	struct group *group; /* list.c: this slot is that list's own lookup */
 	enum be_kind kind;
 	enum rt rt_in;	/* runtime named by the record */
 	enum rt rt_ask; /* the one runtime to ask, or RT_UNKNOWN: every one found */
@@ -95,10 +105,21 @@ struct slot_list {
 	struct slot *head, *tail;
 };
 
+/* list.c: a runtime's list: its own lookup, and the records waiting for it. */
+struct group {
+	struct slot lead; /* its lookup (lead.group is this group); not in the queue */
+	struct engine *e;
+	enum rt rt;
+	bool busy;		  /* lead waits for a transfer, or is in flight */
+	struct slot_list waiting; /* the records waiting for it (w links) */
+	uint64_t done_at;	  /* when the last one ended; 0: never */
+};
+
 /* A runtime the engine may ask: its backend (NULL: not supported) and the backend's state. */
 struct runtime {
 	const struct backend *be;
 	void *state;
+	struct group list; /* list.c */
 };
 
 struct engine {
@@ -174,6 +195,16 @@ void lookup_failed(struct engine *e, struct slot *s, const char *why, uint64_t n
 /* Start what may start, expire what waited too long. Returns ms until something is due. */
 long lookup_run_waiting(struct engine *e, uint64_t now);
 
+/* list.c: a runtime's list for the start-up scan. */
+/* An existing_container record whose id a list answered: done from the cache. */
+bool list_answered(struct engine *e, struct slot *s, uint64_t now);
+/* s, an existing_container record about to wait for its turn, waits for its runtime's list. */
+bool list_join(struct engine *e, struct slot *s, uint64_t now);
+/* A list's lead got its turn (a transfer is free): send it. */
+void list_start(struct engine *e, struct slot *lead, uint64_t now);
+/* The list's requests ended: err is NULL when the backend read the answer (BE_DONE). */
+void list_end(struct engine *e, struct slot *lead, const char *err, uint64_t now);
+
 /* cache.c: what create lookups leave for removals. */
 struct cache *cache__new(size_t cap);
 void cache__free(struct cache *c);
@@ -183,6 +214,11 @@ void cache_create(struct engine *e, struct slot *s);
 void cache_created(struct engine *e, struct slot *s, bool ok, uint64_t now);
 /* A removal: true when it waits for its id's create lookup; else s->m has what was cached. */
 bool cache_remove(struct engine *e, struct slot *s);
+/* A list of runtime rt said this about container id (cache_put_listed takes m's strings). */
+void cache_put_listed(struct engine *e, enum rt rt, const char *id, size_t len, struct meta *m,
+		      uint64_t now);
+/* s's id is in a list of s's runtime less than a minute old: s->m filled from it. */
+bool cache_listed(struct engine *e, struct slot *s, uint64_t now);
 
 /* transport.c: requests in flight. */
 int transport__new(struct engine *e);

@@ -21,6 +21,10 @@ static void set_err(struct slot *s, const char *err)
 
 void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t now)
 {
+	if (s->group) { /* a list's or a batch's own lookup (list.c) */
+		list_end(e, s, err, now);
+		return;
+	}
 	e->lookups++;
 	if (s->kind == BE_CREATE) {
 		if (!err)
@@ -51,6 +55,10 @@ void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t n
  */
 void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
 {
+	if (s->group) {
+		list_end(e, s, "timeout", now);
+		return;
+	}
 	lookup_finish(e, s, s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout", now);
 }
 
@@ -106,11 +114,15 @@ static void lookup_begin(struct engine *e, struct slot *s, uint64_t now)
 			return;
 		}
 	}
+	if (list_join(e, s, now)) /* waits for its runtime's list */
+		return;
 	wait_at(e, s, now);
 }
 
 void lookup_create(struct engine *e, struct slot *s, uint64_t now)
 {
+	if (list_answered(e, s, now))
+		return;
 	cache_create(e, s);
 	lookup_begin(e, s, now);
 }
@@ -128,9 +140,14 @@ void lookup_remove(struct engine *e, struct slot *s, uint64_t now)
 /* Start s's next attempt with the next runtime of this round (a transfer is free). */
 static void attempt_start(struct engine *e, struct slot *s, uint64_t now)
 {
-	unsigned c = candidates(e, s, now) & ~s->tried;
+	unsigned c;
 	int rt;
 
+	if (s->group) {
+		list_start(e, s, now);
+		return;
+	}
+	c = candidates(e, s, now) & ~s->tried;
 	if (!c) {
 		/* Nothing (left) to ask. */
 		if (s->rt_ask != RT_UNKNOWN) {
@@ -198,12 +215,20 @@ static void round_error(struct slot *s, const char *why)
 
 void lookup_failed(struct engine *e, struct slot *s, const char *why, uint64_t now)
 {
+	if (s->group) {
+		list_end(e, s, why, now);
+		return;
+	}
 	round_error(s, why);
 	next_runtime(e, s, now);
 }
 
 void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_t now)
 {
+	if (s->group) {
+		list_end(e, s, s->lk.err ? s->lk.err : "bad response", now);
+		return;
+	}
 	/* A runtime that knew the id is the one to ask again (its answer is in s->m already). */
 	if (s->lk.got_meta)
 		s->rt_ask = s->rt_cur;

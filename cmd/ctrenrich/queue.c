@@ -126,6 +126,7 @@ int queue_take(struct engine *e, const struct rec *r, uint64_t now, const char *
 	s = slot_keep(e, r);
 	s->ctr = true;
 	s->kind = ev == REC_EV_CONTAINER_REMOVE ? BE_REMOVE : BE_CREATE;
+	s->existing = ev == REC_EV_EXISTING_CONTAINER;
 	s->rt_in = (size_t)n < sizeof(rt) ? rt_parse(rt) : RT_OTHER;
 	s->rt_ask = s->rt_in;
 	s->rt_out = s->rt_in;

@@ -150,7 +150,7 @@ static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t
 	struct transport *t = e->tr;
 	const struct backend *be = e->rt[s->rt_cur].be;
 	const char *sock = sockets__path(e->sockets, s->rt_cur, now);
-	char url[600];
+	char url[sizeof(x->rq.path) + 32];
 	long left = (long)(s->deadline - now);
 	CURL *h = x->h;
 
@@ -185,6 +185,8 @@ static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t
 		x->hl = l;
 	}
 	buf__reset(&x->body);
+	/* A list's answers (list.c) may be bigger: ENGINE_LIST_RESPONSE_FACTOR times. */
+	x->body.max = (s->lk.kind == BE_LIST ? ENGINE_LIST_RESPONSE_FACTOR : 1) * t->max_response + 1;
 	buf__reset(&x->hdr);
 	x->too_large = false;
 	x->ebuf[0] = '\0';

@@ -6,17 +6,22 @@ Podman libpod requests ctrenrich makes, from a fixture directory:
 
     ROOT/docker/list.json                 array of /containers/json entries
     ROOT/docker/containers/<id>.json      /containers/<id>/json
-    ROOT/docker/images/<sha256:id>.json   /images/<id>/json
+    ROOT/docker/images/<sha256:id>.json   /images/<id>/json (and by a name in its RepoTags, or a
+                                          prefix of its id), /images/json
     ROOT/podman/containers/<id>.json      /libpod/containers/<id>/json
     ROOT/podman/pods/<id>.json            /libpod/pods/<id>/json
     ROOT/podman/images/<id>.json          /libpod/images/<id>/json
 
 Any other 64-hex id gets a made-up answer (name "fake-<first 12>", image "fake/app:1") unless
---no-synth. Faults (--mode): normal, hang (read, never answer), http500, badjson, cut (half a
+--no-synth. Docker's list: GET /containers/json lists list.json's running entries (every one
+with all=1) and made-up running containers for the ids in --running FILE (one a line, read at
+each request); filters={"id":[...]} lists those ids. Docker's events replay (GET /events with
+until and filters={"container":[...],...}) gives a create event for each id the list would know,
+made from its list entry, unless --no-events (the create has left dockerd's ring). Faults (--mode): normal, hang (read, never answer), http500, badjson, cut (half a
 body, then close), huge (a 100 MB body), close (close at once), notfound (the first --notfound N
 asks for each id say "not found", then the truth), random (each answer one of those faults, a
 delay of up to 200 ms, or the truth, drawn from --seed). --delay MS or --delay-rand LO-HI delays each
-answer, --slow PFX:MS only requests whose path holds PFX. GET /_stats answers {"requests",
+answer, --slow PFX:MS only requests whose path holds PFX; --fail PFX answers those 500. GET /_stats answers {"requests",
 "max_inflight", "inflight"} (requests being answered at once); --log FILE gets one line per request
 ("GET /path"). Exit codes of made-up containers: last two hex digits of the id, modulo 8;
 OOMKilled when the id starts with "dead".
@@ -56,15 +61,69 @@ def load(root, *parts):
         return None
 
 
-def image_id(cid):
-    return "sha256:" + hashlib.sha256(("image" + cid[:4]).encode()).hexdigest()
+FAKE_IMAGE = "fake/app:1"
+
+
+def image_id(cid=None):
+    """The made-up containers' one image."""
+    return "sha256:" + hashlib.sha256(("image" + FAKE_IMAGE).encode()).hexdigest()
+
+
+def running_ids(st):
+    """--running FILE: ids of made-up running containers, as the file says now."""
+    if not st.args.running:
+        return []
+    try:
+        with open(st.args.running) as f:
+            return [l.strip() for l in f if HEX64.match(l.strip())]
+    except OSError:
+        return []
+
+
+def list_entry(st, cid):
+    """The /containers/json entry of exactly cid, or None."""
+    for e in load(st.args.root, "docker", "list.json") or []:
+        if e.get("Id") == cid:
+            return e
+    if not st.args.no_synth and HEX64.match(cid):
+        return synth_list(cid)
+    return None
+
+
+def create_event(e):
+    """dockerd's create event of list entry e: labels, then name and image, as attributes."""
+    attrs = dict(e.get("Labels") or {})
+    attrs["name"] = (e.get("Names") or ["/"])[0][1:]
+    attrs["image"] = e.get("Image", "")
+    return {"status": "create", "id": e["Id"], "from": e.get("Image", ""), "Type": "container",
+            "Action": "create", "Actor": {"ID": e["Id"], "Attributes": attrs},
+            "scope": "local", "time": 1796000000, "timeNano": 1796000000000000000}
+
+
+def image_by_name(st, name):
+    """/images/<name>/json: by id, by a repo tag, or by a prefix of the id."""
+    a = st.args
+    obj = load(a.root, "docker", "images", name + ".json")
+    if obj is not None:
+        return obj
+    d = os.path.join(a.root or "", "docker", "images")
+    for f in sorted(os.listdir(d)) if a.root and os.path.isdir(d) else []:
+        img = load(a.root, "docker", "images", f)
+        if img and (name in (img.get("RepoTags") or []) or
+                    (re.match(r"^[0-9a-f]{6,}$", name) and img["Id"][7:].startswith(name))):
+            return img
+    if a.no_synth:
+        return None
+    if name == FAKE_IMAGE:
+        return synth_image(image_id())
+    return synth_image(name)
 
 
 def synth_list(cid):
     return {
         "Id": cid,
         "Names": ["/fake-" + cid[:12]],
-        "Image": "fake/app:1",
+        "Image": FAKE_IMAGE,
         "ImageID": image_id(cid),
         "Labels": {},
         "State": "created",
@@ -120,16 +179,43 @@ def route(st, path):
     if m:
         q = urllib.parse.parse_qs(u.query)
         ids = json.loads(q.get("filters", ["{}"])[0]).get("id", [])
-        if len(ids) != 1:
-            return 400, {"message": "want one id"}
-        cid = ids[0]
-        if notfound(st, cid):
-            return 200, []
         entries = load(a.root, "docker", "list.json") or []
-        hits = [e for e in entries if e.get("Id", "").startswith(cid)]
-        if not hits and not a.no_synth and HEX64.match(cid):
-            hits = [synth_list(cid)]
+        if not ids:
+            if q.get("all", ["0"])[0] not in ("1", "true"):
+                entries = [e for e in entries if e.get("State") in ("running", "paused")]
+            return 200, entries + [dict(synth_list(c), State="running") for c in running_ids(st)]
+        hits = []
+        for cid in ids:
+            if notfound(st, cid):
+                continue
+            got = [e for e in entries if e.get("Id", "").startswith(cid)]
+            if not got and not a.no_synth and HEX64.match(cid):
+                got = [synth_list(cid)]
+            hits += got
         return 200, hits
+    if re.match(r"^/v[0-9.]+/events$", p):
+        q = urllib.parse.parse_qs(u.query)
+        if "until" not in q:
+            return 400, {"message": "a replay without until would wait for new events"}
+        flt = json.loads(q.get("filters", ["{}"])[0])
+        evs = []
+        for cid in flt.get("container", []):
+            if notfound(st, cid) or a.no_events:
+                continue
+            e = list_entry(st, cid)
+            if e and "create" in flt.get("event", ["create"]):
+                evs.append(create_event(e))
+        return 200, evs
+    if re.match(r"^/v[0-9.]+/images/json$", p):
+        imgs = {}
+        d = os.path.join(a.root or "", "docker", "images")
+        for f in sorted(os.listdir(d)) if a.root and os.path.isdir(d) else []:
+            img = load(a.root, "docker", "images", f)
+            if img:
+                imgs[img["Id"]] = img
+        if running_ids(st) and not a.no_synth:
+            imgs[image_id()] = synth_image(image_id())
+        return 200, list(imgs.values())
     m = re.match(r"^/v[0-9.]+/containers/([^/]+)/json$", p)
     if m:
         cid = m.group(1)
@@ -141,9 +227,7 @@ def route(st, path):
         return (200, obj) if obj is not None else (404, {"message": "No such container: " + cid})
     m = re.match(r"^/v[0-9.]+/images/([^/]+)/json$", p)
     if m:
-        obj = load(a.root, "docker", "images", m.group(1) + ".json")
-        if obj is None and not a.no_synth:
-            obj = synth_image(m.group(1))
+        obj = image_by_name(st, urllib.parse.unquote(m.group(1)))
         return (200, obj) if obj is not None else (404, {"message": "No such image"})
     m = re.match(r"^/v[0-9.]+/libpod/containers/([^/]+)/json$", p)
     if m:
@@ -191,6 +275,10 @@ async def answer(st, writer, path):
     for pfx, ms in a.slow:
         if pfx in path:
             await asyncio.sleep(ms / 1000)
+    if any(pfx in path for pfx in a.fail):
+        body = b'{"message":"server error"}\n'
+        writer.write(head(500, len(body)) + body)
+        return True
     if a.delay_rand:
         lo, hi = a.delay_rand
         await asyncio.sleep(random.uniform(lo, hi) / 1000)
@@ -221,7 +309,10 @@ async def answer(st, writer, path):
         writer.write(head(200, len(body)) + body)
         return True
     status, obj = route(st, path)
-    body = json.dumps(obj).encode() + b"\n"
+    if path.split("?")[0].endswith("/events") and status == 200:
+        body = b"".join(json.dumps(e).encode() + b"\n" for e in obj)  # a stream: one a line
+    else:
+        body = json.dumps(obj).encode() + b"\n"
     if mode == "cut":
         writer.write(head(status, len(body) + 1000) + body[: len(body) // 2])
         await writer.drain()
@@ -292,9 +383,14 @@ def main():
     ap.add_argument("--delay", type=float, default=0)
     ap.add_argument("--delay-rand", type=lambda s: tuple(float(x) for x in s.split("-")))
     ap.add_argument("--no-synth", action="store_true")
+    ap.add_argument("--no-events", action="store_true",
+                    help="events replays find nothing (the creates left dockerd's ring)")
+    ap.add_argument("--running", help="FILE: ids of made-up running containers, one a line")
     ap.add_argument("--slow", action="append", default=[],
                     type=lambda s: (s.split(":")[0], float(s.split(":")[1])),
-                    help="ID-PREFIX:MS: requests naming such an id wait MS first")
+                    help="PFX:MS: requests whose path holds PFX wait MS first")
+    ap.add_argument("--fail", action="append", default=[],
+                    help="PFX: requests whose path holds PFX are answered 500")
     ap.add_argument("--log")
     args = ap.parse_args()
     st = State(args)

@@ -1,6 +1,7 @@
 /*
- * The Kubernetes CRI (runtime.v1.RuntimeService), the two calls ctrenrich makes: ContainerStatus
- * and PodSandboxStatus. Field numbers from k8s.io/cri-api pkg/apis/runtime/v1/api.proto, checked
+ * The Kubernetes CRI (runtime.v1.RuntimeService and ImageService), the calls ctrenrich makes:
+ * ContainerStatus and PodSandboxStatus for one container, ListImages, ListPodSandbox and
+ * ListContainers for the start-up scan's list. Field numbers from k8s.io/cri-api pkg/apis/runtime/v1/api.proto, checked
  * against the calls recorded in tests/fixtures/ctrenrich/grpc/. containerd's CRI plugin and
  * CRI-O answer the same messages.
  *
@@ -21,6 +22,10 @@
 #define CRI_SVC "runtime.v1.RuntimeService"
 #define CRI_METHOD_CONTAINER_STATUS "ContainerStatus"
 #define CRI_METHOD_SANDBOX_STATUS "PodSandboxStatus"
+#define CRI_METHOD_LIST_CONTAINERS "ListContainers"
+#define CRI_METHOD_LIST_SANDBOXES "ListPodSandbox"
+#define CRI_IMAGE_SVC "runtime.v1.ImageService"
+#define CRI_METHOD_LIST_IMAGES "ListImages"
 
 /* CRI-O marks its infra containers with this OCI annotation (value "sandbox"). */
 #define CRI_ANNOTATION_CRIO_TYPE "io.kubernetes.cri-o.ContainerType"
@@ -76,5 +81,36 @@ struct cri_sandbox {
 	struct pb_str pod_name, pod_namespace, pod_uid; /* from the labels */
 };
 int cri_sandbox_parse(const void *msg, size_t len, struct cri_sandbox *s, int *err);
+
+/*
+ * Lists. Requests: ListContainersRequest{filter = 1 ContainerFilter{state = 2
+ * ContainerStateValue{state = 1}}} (running ones only when running), ListPodSandboxRequest{} and
+ * ListImagesRequest{}. Each item of an answer goes to fn as the single-item parsers above give
+ * it, views into msg; 0, or -1 with *err (the items before the malformed one were handed over).
+ */
+int cri_list_containers_req(struct buf *b, bool running);
+int cri_list_sandboxes_req(struct buf *b);
+int cri_list_images_req(struct buf *b);
+
+/*
+ * ListContainersResponse{containers = 1} → Container{id = 1, metadata = 3, image = 4,
+ * image_ref = 5, state = 6, created_at = 7, labels = 8, annotations = 9}: the fields of struct
+ * cri_container a list has (no times but created_at, no exit).
+ */
+int cri_list_containers_parse(const void *msg, size_t len,
+			      void (*fn)(void *ctx, const struct cri_container *c), void *ctx,
+			      int *err);
+
+/* ListPodSandboxResponse{items = 1} → PodSandbox{id = 1, metadata = 2, state = 3, labels = 5}. */
+int cri_list_sandboxes_parse(const void *msg, size_t len,
+			     void (*fn)(void *ctx, const struct cri_sandbox *s), void *ctx, int *err);
+
+/* ListImagesResponse{images = 1} → Image{id = 1, repo_tags = 2, repo_digests = 3}: the first
+ * tag and the first digest ("" when none). */
+struct cri_image {
+	struct pb_str id, tag, digest;
+};
+int cri_list_images_parse(const void *msg, size_t len,
+			  void (*fn)(void *ctx, const struct cri_image *img), void *ctx, int *err);
 
 #endif

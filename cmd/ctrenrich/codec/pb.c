@@ -451,3 +451,31 @@ int pb_decode_field(const void *msg, size_t len, uint32_t field, struct pb_str *
 	}
 	return 0;
 }
+
+int pb_decode_each(const void *msg, size_t len, uint32_t field, const struct pb_fdesc *t,
+		   size_t n, void *obj, void (*reset)(void *obj),
+		   void (*each)(void *ctx, void *obj, struct pb_str raw), void *ctx, int *err)
+{
+	struct pb_reader r;
+	struct pb_field f;
+	int rc;
+
+	pb_reader__init(&r, msg, len);
+	while ((rc = pb_reader__next(&r, &f)) > 0) {
+		if (f.num != field)
+			continue;
+		if (f.wire != PB_LEN) {
+			r.err = PB_ESCHEMA;
+			rc = -1;
+			break;
+		}
+		reset(obj);
+		if (pb_decode_sub(&r, &f, t, n, obj)) {
+			rc = -1;
+			break;
+		}
+		each(ctx, obj, pb_field_str(&f));
+	}
+	*err = rc < 0 ? (r.err ? r.err : PB_ESCHEMA) : PB_OK;
+	return rc < 0 ? -1 : 0;
+}

@@ -190,6 +190,15 @@ int pb_decode_sub(struct pb_reader *r, const struct pb_field *f, const struct pb
 int pb_decode_field(const void *msg, size_t len, uint32_t field, struct pb_str *raw,
 		    const struct pb_fdesc *t, size_t n, void *obj, int *err);
 
+/*
+ * Each message of the repeated field number field of msg (len bytes), the items of a List
+ * answer: reset(obj), decoded into obj by table t, then each(ctx, obj, its bytes). Other fields
+ * are skipped. 0, or -1 with *err set (the items before the malformed one were handed over).
+ */
+int pb_decode_each(const void *msg, size_t len, uint32_t field, const struct pb_fdesc *t,
+		   size_t n, void *obj, void (*reset)(void *obj),
+		   void (*each)(void *ctx, void *obj, struct pb_str raw), void *ctx, int *err);
+
 /* True when s holds exactly the NUL-terminated string lit. */
 bool pb_str_eq(struct pb_str s, const char *lit);
 
