@@ -336,6 +336,7 @@ struct tap {
 	struct hiers hs;
 	int target; /* the hierarchy id, or CGTAP_ALL_HIERARCHIES */
 	int scan_fd[HIER_MAX], scan_hid[HIER_MAX], nscan; /* the --scan roots, open */
+	const char *scan_prefix[HIER_MAX];		  /* their paths from the hierarchy root */
 	int64_t deadline;				  /* --duration, CLOCK_MONOTONIC ns; -1 */
 	int64_t last_clock;				  /* when clock_measure() last ran */
 };
@@ -413,12 +414,17 @@ static void explain(const char *what, int err)
 		warn("cannot %s: %s (run with -v for libbpf's messages)", what, strerror(-err));
 }
 
-/* Open the directory to walk for hierarchy h and check that it is a cgroupfs; -1 on failure. */
-static int open_scan_root(const struct hier *h, const char *override)
+/*
+ * Open the directory to walk for hierarchy h, check that it is a cgroupfs, and set *prefix to its
+ * path from the hierarchy's root, which the BPF side's paths start from whatever the mount or
+ * the cgroup namespace; -1 on failure.
+ */
+static int open_scan_root(const struct hier *h, const char *override, const char **prefix)
 {
 	const char *dir = override ? override : h->mount;
 	struct statfs sf;
-	char q[256];
+	struct stat st;
+	char q[256], r[256];
 	int fd;
 
 	if (!dir) {
@@ -442,7 +448,21 @@ static int open_scan_root(const struct hier *h, const char *override)
 		close(fd);
 		return -1;
 	}
-	return fd;
+	*prefix = !fstat(fd, &st) && hier__is_root(&st) ? "/" : override ? NULL : h->mount_root;
+	if (*prefix)
+		return fd;
+	if (override)
+		warn("'%s' is not the root of its cgroup hierarchy: --cgroupfs takes the mount "
+		     "point of the whole hierarchy",
+		     q);
+	else
+		warn("cgroupfs '%s' holds only part of hierarchy %d, from '%s' of this cgroup "
+		     "namespace, whose place in the hierarchy cannot be seen from here; mount the "
+		     "host's cgroupfs (e.g. /sys/fs/cgroup) and pass it with --cgroupfs",
+		     q, h->id,
+		     log_quote(r, sizeof(r), h->mount_info_root, strlen(h->mount_info_root)));
+	close(fd);
+	return -1;
 }
 
 /* 4. The hierarchy to watch and, for --scan, its cgroupfs opened. Returns an exit status. */
@@ -478,7 +498,7 @@ static int hierarchy_choose(struct tap *t)
 			verbose("--scan: hierarchy %d is not mounted; skipped", h->id);
 			continue;
 		}
-		t->scan_fd[t->nscan] = open_scan_root(h, env.cgroupfs);
+		t->scan_fd[t->nscan] = open_scan_root(h, env.cgroupfs, &t->scan_prefix[t->nscan]);
 		if (t->scan_fd[t->nscan] < 0)
 			return EXIT_FAIL;
 		t->scan_hid[t->nscan++] = h->id;
@@ -522,11 +542,10 @@ static int scan_all(struct tap *t)
 {
 	for (int i = 0; i < t->nscan; i++) {
 		struct scan_ctx sc = {.skel = t->skel, .rb = t->rb, .hierarchy_id = t->scan_hid[i]};
-		const struct hier *h = hiers__find(&t->hs, t->scan_hid[i]);
 		int fd = t->scan_fd[i];
 
 		t->scan_fd[i] = -1;
-		if (scan_tree(fd, env.cgroupfs ? "/" : h->mount_root, scan_visit, &sc) < 0) {
+		if (scan_tree(fd, t->scan_prefix[i], scan_visit, &sc) < 0) {
 			warn("--scan: out of memory");
 			return -1;
 		}
