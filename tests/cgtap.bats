@@ -607,6 +607,19 @@ check_cgroupns() {
 	assert_equal "$stderr" ""
 }
 
+@test "-vv: libbpf's messages reach stderr a line each, prefixed and terminal-safe" {
+	require_root
+	run --separate-stderr timeout 30 cgtap -vv --hierarchy unified --duration 0
+	assert_success
+	assert_equal "$output" ""
+	printf '%s\n' "$stderr" >"$ERR"
+	[ "$(grep -c '^cgtap: libbpf: ' "$ERR")" -gt 20 ] || fail "no libbpf debug messages: $stderr"
+	run grep -v '^cgtap: ' "$ERR"
+	assert_failure # every line has the prefix, a multi-line message included
+	LC_ALL=C grep -naP '[\x00-\x09\x0b-\x1f\x7f]' "$ERR" && fail "raw control bytes on stderr"
+	return 0
+}
+
 @test "--scan of a directory that is not a cgroupfs fails with one clear line" {
 	require_root
 	run --separate-stderr timeout 30 cgtap --scan --cgroupfs "$BATS_TEST_TMPDIR"

@@ -2,6 +2,7 @@
  * cgtap: cgroup mkdir/rmdir from the kernel as NDJSON records, plus (--scan) the cgroups that
  * already exist. The BPF side is bpf/cgtap.bpf.c; the record contract is ctr-records(7).
  */
+#define _GNU_SOURCE /* vasprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -120,12 +121,13 @@ static void clock_measure(void)
 
 static unsigned long parse_size(const char *arg)
 {
-	char num[32];
+	char num[32], q[128];
 	size_t n = strspn(arg, "0123456789");
 	unsigned long long v, mul = 1;
 
 	if (n == 0 || n >= sizeof(num))
-		cli_usage_error("--ringbuf-size: '%s' is not a size", arg);
+		cli_usage_error("--ringbuf-size: '%s' is not a size",
+				log_quote(q, sizeof(q), arg, strlen(arg)));
 	switch (arg[n]) {
 	case '\0':
 		break;
@@ -142,23 +144,28 @@ static unsigned long parse_size(const char *arg)
 		mul = 1ull << 30;
 		break;
 	default:
-		cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)", arg);
+		goto bad_suffix;
 	}
 	if (arg[n] && arg[n + 1])
-		cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)", arg);
+		goto bad_suffix;
 	memcpy(num, arg, n);
 	num[n] = '\0';
 	v = cli_number("--ringbuf-size", num, 1, 1ull << 30) * mul;
 	if (v < 4096 || v > (1ull << 30) || (v & (v - 1)))
 		cli_usage_error("--ringbuf-size: %llu is not a power of two from 4096 to 1G", v);
 	return (unsigned long)v;
+bad_suffix:
+	cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)",
+			log_quote(q, sizeof(q), arg, strlen(arg)));
 }
 
 static void parse_args(int argc, char **argv)
 {
+	char q[128];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "sH:C:c:d:b:vh", options, NULL)) != -1) {
+	opterr = 0; /* cli_option_error() names a bad option, quoted */
+	while ((c = getopt_long(argc, argv, ":sH:C:c:d:b:vh", options, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			env.scan = true;
@@ -186,11 +193,12 @@ static void parse_args(int argc, char **argv)
 		case OPT_VERSION:
 			cli_version();
 		default:
-			cli_try_help();
+			cli_option_error(c, argv);
 		}
 	}
 	if (optind < argc)
-		cli_usage_error("unexpected argument '%s'", argv[optind]);
+		cli_usage_error("unexpected argument '%s'",
+				log_quote(q, sizeof(q), argv[optind], strlen(argv[optind])));
 	if (env.cgroupfs && !env.scan)
 		cli_usage_error("--cgroupfs is only used with --scan");
 	if (env.cgroupfs && !strcmp(env.hierarchy, "all"))
@@ -198,13 +206,30 @@ static void parse_args(int argc, char **argv)
 		    "--cgroupfs names one hierarchy's mount; it cannot go with --hierarchy all");
 }
 
-/* libbpf's messages: warnings and information with -v, everything with -vv. */
+/*
+ * libbpf's messages, warnings and information with -v, everything with -vv: a line at a time
+ * through warn(), so each has the prefix and is as terminal-safe as any diagnostic (libbpf
+ * quotes paths, names and the verifier's log as they are).
+ */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char *text = NULL;
+	int n;
+
 	if (!log_verbose || (level == LIBBPF_DEBUG && log_verbose < 2))
 		return 0;
-	fprintf(stderr, "cgtap: ");
-	return vfprintf(stderr, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
+	if (n < 0)
+		return 0;
+	for (const char *line = text; *line;) {
+		int len = (int)strcspn(line, "\n");
+
+		if (len)
+			warn("%.*s", len, line);
+		line += len + (line[len] == '\n');
+	}
+	free(text);
+	return n;
 }
 
 /* True when the path is not valid UTF-8, so the record needs path_hex to keep its bytes. */
