@@ -134,7 +134,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 }
 
 @test "a bad option is named escaped, not echoed raw by getopt" {
-	for p in cgtap ctrdetect ctrfmt; do
+	for p in cgtap ctrdetect ctrfmt ctrenrich; do
 		run --separate-stderr "$p" $'--\e]0;x\a' </dev/null
 		assert_failure 2
 		printf '%s\n' "$stderr" >"$TMP/err"
@@ -150,6 +150,12 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 	run --separate-stderr ctrdetect -n </dev/null
 	assert_failure 2
 	[[ "$stderr" == "ctrdetect: option '-n' needs a value"* ]]
+	run --separate-stderr ctrenrich --unordered=1 </dev/null
+	assert_failure 2
+	[[ "$stderr" == "ctrenrich: option '--unordered' takes no value"* ]]
+	run --separate-stderr ctrenrich --socket </dev/null
+	assert_failure 2
+	[[ "$stderr" == "ctrenrich: option '--socket' needs a value"* ]]
 }
 
 @test "cgtap names a bad option, a missing value and a stray argument escaped, before it needs root" {
