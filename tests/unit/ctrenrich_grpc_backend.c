@@ -419,10 +419,93 @@ static void test_crio(void)
 	free(ss);
 }
 
+/* CRI's list (the scan's): ListImages, ListPodSandbox, then the running containers. */
+struct listed {
+	unsigned n;
+	char id[4][65];
+	struct meta m[4];
+};
+
+static void listed_put(void *ctx, const char *id, size_t len, struct meta *m)
+{
+	struct listed *l = ctx;
+
+	CHECK(l->n < 4 && len == 64);
+	if (l->n >= 4 || len != 64) {
+		meta__clear(m);
+		return;
+	}
+	memcpy(l->id[l->n], id, 64);
+	l->id[l->n][64] = '\0';
+	meta__move(&l->m[l->n++], m);
+}
+
+static void test_crio_list(void)
+{
+	const struct backend *be = &backend_crio;
+	void *state = calloc(1, be->state_size);
+	struct listed l = {0};
+	struct be_lookup lk;
+	struct meta m;
+	struct answer a;
+	uint8_t img[512];
+	struct buf b;
+	size_t slen, clen, k;
+	char *sb = load("containerd-cri-listpodsandbox.pb", &slen);
+	char *cs = load("containerd-cri-listcontainers.pb", &clen);
+
+	lookup_init(&lk, &m, NULL, BE_LIST);
+	lk.state = state;
+	lk.put = listed_put;
+	lk.put_ctx = &l;
+	request(be, &lk, "/runtime.v1.ImageService/ListImages", "", NULL);
+	/* ListImagesResponse{images: Image{id, repo_tags, repo_digests}}, as containerd's CRI says */
+	buf__init_fixed(&b, img, sizeof(img));
+	k = pb_msg_begin(&b, 1);
+	pb_put_string(&b, 1, "sha256:0b9d4734c9b6c41e344438d663469b9887c7f6e0bb32d49d72a2287dc2d8f4e2");
+	pb_put_string(&b, 2, "docker.io/library/rtref-app:1");
+	pb_put_string(&b, 2, "docker.io/library/rtref-app:latest");
+	pb_put_string(&b, 3, "docker.io/library/rtref-app@sha256:"
+			     "1111111111111111111111111111111111111111111111111111111111111111");
+	pb_msg_end(&b, k);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_OK, img, b.len)), BE_MORE);
+	request(be, &lk, "/runtime.v1.RuntimeService/ListPodSandbox", "", NULL);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_OK, sb, slen)), BE_MORE);
+	request(be, &lk, "/runtime.v1.RuntimeService/ListContainers", "", NULL);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_OK, cs, clen)), BE_DONE);
+	CHECK_INT(l.n, 2);
+	if (l.n == 2) {
+		CHECK(strcmp(l.id[0], CRI_POD) == 0 && l.m[0].sandbox);
+		CHECK_META(l.m[0], M_POD_NAME, "rtref-cri-pod");
+		CHECK_META(l.m[0], M_POD_UID, "aaaaaaaa-bbbb-cccc-dddd-000000000001");
+		CHECK(strcmp(l.id[1], CRI_CTR) == 0 && !l.m[1].sandbox);
+		CHECK_META(l.m[1], M_NAME, "app");
+		CHECK_META(l.m[1], M_IMAGE, "docker.io/library/rtref-app:1");
+		CHECK_META(l.m[1], M_DIGEST,
+			   "docker.io/library/rtref-app@sha256:"
+			   "1111111111111111111111111111111111111111111111111111111111111111");
+		CHECK_META(l.m[1], M_POD_NAME, "rtref-cri-pod");
+		CHECK_META(l.m[1], M_POD_NAMESPACE, "default");
+	}
+	for (unsigned i = 0; i < l.n; i++)
+		meta__clear(&l.m[i]);
+
+	/* A runtime without CRI: the list fails, as a lookup would. */
+	lookup_init(&lk, &m, NULL, BE_LIST);
+	lk.state = state;
+	request(be, &lk, "/runtime.v1.ImageService/ListImages", "", NULL);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_UNIMPLEMENTED, NULL, 0)), BE_ERROR);
+	be->state_free(state);
+	free(state);
+	free(sb);
+	free(cs);
+}
+
 int main(void)
 {
 	test_containerd_create();
 	test_containerd_remove();
 	test_crio();
+	test_crio_list();
 	return t_done("ctrenrich_grpc_backend");
 }
