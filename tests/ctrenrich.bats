@@ -917,6 +917,90 @@ got() {
 	rt docker "$RTDIR" rm -f "$c" >/dev/null
 }
 
+# proxy_start: a counting proxy (tests/fake/proxy.py) on $T/p.sock in front of $RTDIR's dockerd;
+# each request it passes is a line "METHOD PATH STATUS MS" in $T/p.log.
+proxy_start() {
+	("$PY" "$ROOT/tests/fake/proxy.py" "$T/p.sock" "$RTDIR/docker.sock" --log "$T/p.log" \
+		>"$T/p.out" 2>&1 3>&- &
+	echo $! >"$T/p.pid")
+	for _ in $(seq 100); do
+		[ -S "$T/p.sock" ] && return 0
+		sleep 0.05
+	done
+	cat "$T/p.out" >&2
+	fail "the proxy did not start"
+}
+
+# penrich EVENT ID [EVENT ID]...: ctrenrich over hand-made docker records, through the proxy.
+penrich() {
+	local n=0
+	while [ $# -gt 0 ]; do
+		n=$((n + 1))
+		rec "$1" docker "$2" "$n"
+		shift 2
+	done >"$T/in"
+	run --separate-stderr ctrenrich --no-discover --socket "docker=$T/p.sock" "$T/in"
+	assert_success
+}
+
+@test "real docker: the scan's existing containers are answered by one list request" {
+	require_rt
+	proxy_start
+	ids=()
+	for i in 1 2 3 4 5 6; do
+		ids+=("$(rt docker "$RTDIR" run -d --name "ce-scan$i" --label "io.kubernetes.pod.name=scan$i" \
+			ctrwatch-test:1)")
+	done
+	args=()
+	for c in "${ids[@]}"; do args+=(existing_container "$c"); done
+	penrich "${args[@]}"
+	for i in 1 2 3 4 5 6; do
+		assert_equal "$(field "$i" enrich_error)" null
+		assert_equal "$(got "$i")" "$(docker_fields "${ids[i - 1]}")"
+	done
+	# the images, then the running containers: two requests for all six, none per container
+	run cut -d' ' -f1-3 "$T/p.log"
+	assert_output "$(printf 'GET /v1.41/images/json 200\nGET /v1.41/containers/json 200')"
+	rt docker "$RTDIR" rm -f "${ids[@]}" >/dev/null
+}
+
+@test "real docker: a create is enriched from its replayed create event, every field right" {
+	require_rt
+	proxy_start
+	c=$(rt docker "$RTDIR" create --name ce-replay --label io.kubernetes.pod.name=rp \
+		--label io.kubernetes.pod.namespace=ns --label io.kubernetes.pod.uid=77-88 ctrwatch-test:1)
+	rt docker "$RTDIR" rename ce-replay ce-replayed
+	rt docker "$RTDIR" start "$c" >/dev/null
+	penrich container_create "$c"
+	assert_equal "$(field 1 enrich_error)" null
+	assert_equal "$(got 1)" "$(docker_fields "$c")"
+	assert_equal "$(field 1 container_name)" ce-replayed
+	# the replay answered (no list, no inspect), then the image by its name as typed
+	run cut -d' ' -f1-3 "$T/p.log"
+	assert_line --index 0 --regexp "^GET /v1.41/events\\?until=[0-9.]+&filters=.*$c.* 200$"
+	assert_line --index 1 'GET /v1.41/images/ctrwatch-test%3A1/json 200'
+	assert_equal "${#lines[@]}" 2
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
+@test "real docker: a create gone from dockerd's events ring is found by list-by-id" {
+	require_rt
+	proxy_start
+	c=$(rt docker "$RTDIR" run -d --name ce-ring --label io.kubernetes.pod.name=ring ctrwatch-test:1)
+	# push the create out of the ring (256 events): 300 image tags, in one curl
+	curl -sf --unix-socket "$RTDIR/docker.sock" -X POST -o /dev/null \
+		"http://d/v1.41/images/ctrwatch-test:1/tag?repo=ce-ringfill&tag=[1-300]"
+	penrich container_create "$c"
+	curl -s --unix-socket "$RTDIR/docker.sock" -X DELETE -o /dev/null \
+		"http://d/v1.41/images/ce-ringfill:[1-300]"
+	assert_equal "$(field 1 enrich_error)" null
+	assert_equal "$(got 1)" "$(docker_fields "$c")"
+	run cut -d' ' -f1-3 "$T/p.log"
+	assert_line --index 0 --regexp "^GET /v1.41/events\\?until=.*$c.* 200$"
+	assert_line --index 1 --regexp "^GET /v1.41/containers/json\\?all=1&filters=%7B%22id%22%3A%5B%22$c%22%5D%7D 200$"
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
 # podman_fields ID: the fields ctrenrich should give, from podman inspect.
 podman_fields() {
 	local c pod='""'
