@@ -10,8 +10,13 @@
  * Remove: Tasks/Get for the exit status. CRI deletes a container's task right after it exits and
  * keeps the exit in its own store, so when the task is gone and the container is CRI's, the
  * CRI ContainerStatus on the same socket gives the exit code instead.
+ *
+ * List (the start-up scan, list.c): Namespaces/List, then in each namespace Images/List and
+ * Containers/List: every container in two calls a namespace, whatever their number. A listed
+ * container's image and digest are what Images/Get would have said for it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +26,7 @@
 #include "codec/cri.h"
 #include "codec/grpc.h"
 #include "codec/grpc_meta.h"
+#include "htab.h"
 
 #define NS_MAX 32  /* namespaces kept; more are not asked */
 #define NS_LEN 80  /* containerd identifiers are at most 76 bytes */
@@ -33,6 +39,8 @@ enum {
 	STEP_IMAGE, /* Images/Get */
 	STEP_TASK,  /* Tasks/Get (removal) */
 	STEP_CRI,   /* CRI ContainerStatus (removal, the task is gone) */
+	STEP_IMAGES,	 /* list: Images/List in the namespace at position pos */
+	STEP_CONTAINERS, /* list: Containers/List in that namespace */
 };
 
 /* The lookup's own state, in lk->scratch (kept across steps and retries); bytes only, as
@@ -51,6 +59,7 @@ _Static_assert(sizeof(struct scratch) <= sizeof(((struct be_lookup *)0)->scratch
 
 /* The backend's state, one a containerd: its namespaces as last listed. */
 struct namespaces {
+	struct htab *images; /* a list's: one namespace's images by name (NULL but while listing) */
 	char name[NS_MAX][NS_LEN];
 	unsigned n;
 	bool valid;
@@ -60,6 +69,42 @@ struct namespaces {
 };
 
 #define NS_REFRESH_MS 1000 /* a miss lists the namespaces again at most this often */
+#define LIST_IMAGES_MAX 4096 /* images of a namespace a list keeps; a container of another is
+				as listed, without a digest */
+
+/* A listed image: its target's digest (the name is the key). */
+struct image {
+	char *digest;
+};
+
+static bool image_free(void *value, void *ctx)
+{
+	struct image *img = value;
+
+	(void)ctx;
+	free(img->digest);
+	img->digest = NULL;
+	return true;
+}
+
+static void images_free(struct namespaces *ns)
+{
+	struct image *img;
+
+	if (!ns->images)
+		return;
+	while ((img = htab__oldest(ns->images))) {
+		image_free(img, NULL);
+		htab__del(ns->images, img);
+	}
+	htab__free(ns->images);
+	ns->images = NULL;
+}
+
+static void ctd_state_free(void *state)
+{
+	images_free(state);
+}
 
 static long ms_since(const struct timespec *t)
 {
@@ -141,6 +186,8 @@ static int ctd_request(struct be_lookup *lk, struct be_request *rq)
 			memset(sc, 0, sizeof(*sc));
 			walk_begin(ns, sc);
 			lk->step = ns->valid && ns->n ? STEP_GET : STEP_LIST;
+			if (lk->kind == BE_LIST) /* namespaces as they are now */
+				lk->step = STEP_LIST;
 		}
 	}
 	be_grpc_begin(rq, &b, &mark);
@@ -164,6 +211,13 @@ static int ctd_request(struct be_lookup *lk, struct be_request *rq)
 	case STEP_CRI:
 		cri_container_status_req(&b, lk->id, false);
 		return be_grpc_end(lk, rq, &b, mark, CRI_SVC, CRI_METHOD_CONTAINER_STATUS, NULL);
+	case STEP_IMAGES:
+		snprintf(sc->ns, sizeof(sc->ns), "%s", ns->name[sc->pos]);
+		ctd_images_list_req(&b);
+		return be_grpc_end(lk, rq, &b, mark, CTD_SVC_IMAGES, CTD_METHOD_LIST, sc->ns);
+	case STEP_CONTAINERS:
+		ctd_containers_list_req(&b);
+		return be_grpc_end(lk, rq, &b, mark, CTD_SVC_CONTAINERS, CTD_METHOD_LIST, sc->ns);
 	}
 	return be_bad_step(lk);
 }
@@ -188,10 +242,95 @@ static enum be_result on_list(struct be_lookup *lk, int code, const uint8_t *msg
 	clock_gettime(CLOCK_MONOTONIC, &ns->listed_at);
 	scr(lk)->listed = true;
 	walk_begin(ns, scr(lk));
+	if (lk->kind == BE_LIST) {
+		if (!ns->n)
+			return BE_DONE; /* nothing to list */
+		lk->step = STEP_IMAGES;
+		return BE_MORE;
+	}
 	if (!ns->n)
 		return BE_NOTFOUND;
 	lk->step = STEP_GET;
 	return BE_MORE;
+}
+
+/* List: a namespace's image, by name. */
+static void take_image(void *ctx, const struct ctd_image *ci)
+{
+	struct namespaces *ns = ctx;
+	struct image *img;
+	bool added;
+
+	if (!ci->name.len || !(img = htab__put(ns->images, ci->name.s, ci->name.len, &added)))
+		return;
+	image_free(img, NULL);
+	if (ci->digest.len && (img->digest = malloc(ci->digest.len + 1)) &&
+	    pb_str_copy(img->digest, ci->digest.len + 1, ci->digest)) {
+		free(img->digest);
+		img->digest = NULL;
+	}
+}
+
+static enum be_result on_images(struct be_lookup *lk, int code, const uint8_t *msg, size_t len)
+{
+	struct namespaces *ns = nss(lk);
+	int err;
+
+	if (code != GRPC_OK)
+		return be_grpc_error(lk, code);
+	images_free(ns);
+	if (!(ns->images = htab__new(LIST_IMAGES_MAX, sizeof(struct image), image_free, NULL))) {
+		lk->err = "out of memory";
+		return BE_ERROR;
+	}
+	if (ctd_images_list_parse(msg, len, take_image, ns, &err) < 0) {
+		images_free(ns);
+		return be_grpc_bad_pb(lk, err);
+	}
+	lk->step = STEP_CONTAINERS;
+	return BE_MORE;
+}
+
+/* List: a container of the namespace, with its image as Images/Get would give it, to put. */
+static void take_container(void *ctx, const struct ctd_container *c)
+{
+	struct be_lookup *lk = ctx;
+	struct namespaces *ns = nss(lk);
+	const struct image *img = htab__get(ns->images, c->image.s, c->image.len);
+	struct ctd_image ci = {.name = c->image};
+	struct meta m = {0};
+	struct grpc_meta g;
+	char id[ID_LEN + 1];
+
+	if (pb_str_copy(id, sizeof(id), c->id) || !ctd_id_ok(id, strlen(id)))
+		return;
+	if (img && img->digest)
+		ci.digest = (struct pb_str){img->digest, strlen(img->digest)};
+	grpc_meta_from_ctd(&g, c, img ? &ci : NULL);
+	if (be_grpc_meta_create(&m, &g) == 0)
+		lk->put(lk->put_ctx, id, strlen(id), &m);
+	meta__clear(&m);
+}
+
+static enum be_result on_containers(struct be_lookup *lk, int code, const uint8_t *msg,
+				    size_t len)
+{
+	struct namespaces *ns = nss(lk);
+	int err, rc;
+
+	if (code != GRPC_OK) {
+		images_free(ns);
+		return be_grpc_error(lk, code);
+	}
+	rc = ctd_containers_list_parse(msg, len, take_container, lk, &err);
+	images_free(ns);
+	if (rc < 0)
+		return be_grpc_bad_pb(lk, err);
+	if (++scr(lk)->pos < ns->n) {
+		lk->step = STEP_IMAGES;
+		return BE_MORE;
+	}
+	return BE_DONE;
 }
 
 /* What comes after the container is known: its image, then (removal) its task. */
@@ -335,6 +474,10 @@ static enum be_result ctd_response(struct be_lookup *lk, const struct be_respons
 		return on_task(lk, code, msg, len);
 	case STEP_CRI:
 		return on_cri(lk, code, msg, len);
+	case STEP_IMAGES:
+		return on_images(lk, code, msg, len);
+	case STEP_CONTAINERS:
+		return on_containers(lk, code, msg, len);
 	}
 	be_bad_step(lk);
 	return BE_ERROR;
@@ -343,7 +486,9 @@ static enum be_result ctd_response(struct be_lookup *lk, const struct be_respons
 const struct backend backend_containerd = {
 	.name = "containerd",
 	.state_size = sizeof(struct namespaces),
+	.state_free = ctd_state_free,
 	.id_ok = ctd_id_ok,
 	.request = ctd_request,
 	.response = ctd_response,
+	.list = true,
 };

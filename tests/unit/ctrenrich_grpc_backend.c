@@ -501,11 +501,65 @@ static void test_crio_list(void)
 	free(cs);
 }
 
+/* containerd's list: the namespaces, then in each its images and its containers. */
+static void test_containerd_list(void)
+{
+	static const char *const ns2[] = {"default", "k8s.io"};
+	const struct backend *be = &backend_containerd;
+	void *state = calloc(1, be->state_size);
+	struct listed l = {0};
+	struct be_lookup lk;
+	struct meta m;
+	struct answer a;
+	uint8_t msg[256];
+	struct buf b;
+	size_t n, len, i, d;
+	/* GetContainerResponse{container = 1}: the wire form of a one-container list, too */
+	char *ctr = load("containerd-grpc-containers-get.pb", &len);
+
+	lookup_init(&lk, &m, NULL, BE_LIST);
+	lk.state = state;
+	lk.put = listed_put;
+	lk.put_ctx = &l;
+	request(be, &lk, "/containerd.services.namespaces.v1.Namespaces/List", "", NULL);
+	n = namespaces(msg, sizeof(msg), ns2, 2);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_OK, msg, n)), BE_MORE);
+	request(be, &lk, "/containerd.services.images.v1.Images/List", "default", NULL);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_OK, "", 0)), BE_MORE);
+	request(be, &lk, "/containerd.services.containers.v1.Containers/List", "default", NULL);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_OK, "", 0)), BE_MORE);
+	request(be, &lk, "/containerd.services.images.v1.Images/List", "k8s.io", NULL);
+	buf__init_fixed(&b, msg, sizeof(msg));
+	i = pb_msg_begin(&b, 1);
+	pb_put_string(&b, 1, "docker.io/library/rtref-bb:1");
+	d = pb_msg_begin(&b, 3);
+	pb_put_string(&b, 2, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	pb_msg_end(&b, d);
+	pb_msg_end(&b, i);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_OK, msg, b.len)), BE_MORE);
+	request(be, &lk, "/containerd.services.containers.v1.Containers/List", "k8s.io", NULL);
+	CHECK_INT(be->response(&lk, answer(&a, GRPC_OK, ctr, len)), BE_DONE);
+	CHECK_INT(l.n, 1);
+	if (l.n == 1) {
+		CHECK(strcmp(l.id[0], CTR_ID) == 0);
+		CHECK_META(l.m[0], M_NAME, "app");
+		CHECK_META(l.m[0], M_IMAGE, "docker.io/library/rtref-bb:1");
+		CHECK_META(l.m[0], M_DIGEST, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef"
+					     "0123456789abcdef");
+		CHECK_META(l.m[0], M_POD_NAME, "ctrpod");
+		meta__clear(&l.m[0]);
+	}
+	be->state_free(state);
+	free(state);
+	free(ctr);
+}
+
 int main(void)
 {
 	test_containerd_create();
 	test_containerd_remove();
 	test_crio();
 	test_crio_list();
+	test_containerd_list();
 	return t_done("ctrenrich_grpc_backend");
 }

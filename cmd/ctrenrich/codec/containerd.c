@@ -25,6 +25,16 @@ int ctd_task_get_req(struct buf *b, const char *container_id)
 	return pb_put_string(b, 1, container_id);
 }
 
+int ctd_containers_list_req(struct buf *b)
+{
+	return b->err ? -1 : 0; /* no filter */
+}
+
+int ctd_images_list_req(struct buf *b)
+{
+	return b->err ? -1 : 0;
+}
+
 /* Namespaces. */
 
 struct ns_list {
@@ -98,12 +108,19 @@ static const struct pb_fdesc container_tab[] = {
 };
 #undef C
 
-int ctd_container_parse(const void *msg, size_t len, struct ctd_container *c, int *err)
+static void container_reset(void *obj)
 {
+	struct ctd_container *c = obj;
+
 	c->id = c->image = c->runtime = c->spec_type = c->spec = c->snapshotter = empty;
 	c->container_name = c->nerdctl_name = c->pod_name = empty;
 	c->pod_namespace = c->pod_uid = c->kind = c->raw = empty;
 	c->created_at = 0;
+}
+
+int ctd_container_parse(const void *msg, size_t len, struct ctd_container *c, int *err)
+{
+	container_reset(c);
 	return pb_decode_field(msg, len, 1, &c->raw, container_tab,
 			       sizeof(container_tab) / sizeof(container_tab[0]), c, err);
 }
@@ -122,10 +139,17 @@ static const struct pb_fdesc image_tab[] = {
 };
 #undef I
 
-int ctd_image_parse(const void *msg, size_t len, struct ctd_image *img, int *err)
+static void image_reset(void *obj)
 {
+	struct ctd_image *img = obj;
+
 	img->name = img->media_type = img->digest = empty;
 	img->size = 0;
+}
+
+int ctd_image_parse(const void *msg, size_t len, struct ctd_image *img, int *err)
+{
+	image_reset(img);
 	return pb_decode_field(msg, len, 1, NULL, image_tab,
 			       sizeof(image_tab) / sizeof(image_tab[0]), img, err);
 }
@@ -147,4 +171,53 @@ int ctd_task_parse(const void *msg, size_t len, struct ctd_task *t, int *err)
 	t->container_id = t->id = empty;
 	return pb_decode_field(msg, len, 1, NULL, process_tab,
 			       sizeof(process_tab) / sizeof(process_tab[0]), t, err);
+}
+
+/* Lists: the typed callbacks behind pb_decode_each's untyped one. */
+
+struct each {
+	union {
+		void (*ctr)(void *ctx, const struct ctd_container *c);
+		void (*img)(void *ctx, const struct ctd_image *img);
+	} fn;
+	void *ctx;
+};
+
+static void each_ctr(void *ctx, void *obj, struct pb_str raw)
+{
+	struct each *e = ctx;
+	struct ctd_container *c = obj;
+
+	c->raw = raw;
+	e->fn.ctr(e->ctx, c);
+}
+
+static void each_img(void *ctx, void *obj, struct pb_str raw)
+{
+	struct each *e = ctx;
+
+	(void)raw;
+	e->fn.img(e->ctx, obj);
+}
+
+int ctd_containers_list_parse(const void *msg, size_t len,
+			      void (*fn)(void *ctx, const struct ctd_container *c), void *ctx,
+			      int *err)
+{
+	struct each e = {.fn.ctr = fn, .ctx = ctx};
+	struct ctd_container c;
+
+	return pb_decode_each(msg, len, 1, container_tab,
+			      sizeof(container_tab) / sizeof(container_tab[0]), &c, container_reset,
+			      each_ctr, &e, err);
+}
+
+int ctd_images_list_parse(const void *msg, size_t len,
+			  void (*fn)(void *ctx, const struct ctd_image *img), void *ctx, int *err)
+{
+	struct each e = {.fn.img = fn, .ctx = ctx};
+	struct ctd_image img;
+
+	return pb_decode_each(msg, len, 1, image_tab, sizeof(image_tab) / sizeof(image_tab[0]),
+			      &img, image_reset, each_img, &e, err);
 }

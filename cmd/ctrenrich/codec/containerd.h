@@ -1,6 +1,6 @@
 /*
- * containerd's native gRPC API, the four calls ctrenrich makes: request builders and response
- * parsers. Field numbers are those of github.com/containerd/containerd/api (services/NAME/v1 and
+ * containerd's native gRPC API, the calls ctrenrich makes (Namespaces/List, Containers/Get and
+ * List, Images/Get and List, Tasks/Get): request builders and response parsers. Field numbers are those of github.com/containerd/containerd/api (services/NAME/v1 and
  * types/), checked against the calls recorded in tests/fixtures/ctrenrich/grpc/.
  *
  * Parsers read one gRPC message (the frame already removed) and return views into it: every
@@ -33,6 +33,8 @@ int ctd_namespaces_list_req(struct buf *b);                   /* ListNamespacesR
 int ctd_container_get_req(struct buf *b, const char *id);     /* GetContainerRequest{id=1} */
 int ctd_image_get_req(struct buf *b, const char *name);       /* GetImageRequest{name=1} */
 int ctd_task_get_req(struct buf *b, const char *container_id); /* GetRequest{container_id=1} */
+int ctd_containers_list_req(struct buf *b);		      /* ListContainersRequest{} */
+int ctd_images_list_req(struct buf *b);			      /* ListImagesRequest{} */
 
 /*
  * ListNamespacesResponse{repeated Namespace namespaces = 1}, Namespace{name = 1, labels = 2}:
@@ -65,6 +67,18 @@ struct ctd_image {
 	int64_t size;             /* Descriptor.size = 3 */
 };
 int ctd_image_parse(const void *msg, size_t len, struct ctd_image *img, int *err);
+
+/*
+ * Lists: each Container of a ListContainersResponse{containers = 1}, each Image of a
+ * ListImagesResponse{images = 1}, to fn as the parsers above give them (views into msg; a
+ * container's raw is its message). 0, or -1 with *err (the items before the malformed one were
+ * handed over).
+ */
+int ctd_containers_list_parse(const void *msg, size_t len,
+			      void (*fn)(void *ctx, const struct ctd_container *c), void *ctx,
+			      int *err);
+int ctd_images_list_parse(const void *msg, size_t len,
+			  void (*fn)(void *ctx, const struct ctd_image *img), void *ctx, int *err);
 
 /* containerd.v1.types.Status */
 enum ctd_task_status {
