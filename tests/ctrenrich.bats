@@ -318,6 +318,19 @@ long_rec() {
 	for i in 1 2 3; do assert_equal "$(field "$i" enrich_error)" timeout; done
 }
 
+@test "existing containers of runtimes without a socket, every transfer busy: each says no socket" {
+	{
+		recs existing_container docker 1 20
+		recs existing_container podman 21 40
+	} >"$T/in"
+	run --separate-stderr ctrenrich --max-inflight 1 --no-discover --socket "docker=$T/none.sock" \
+		--socket "podman=$T/none.sock" "$T/in"
+	assert_success
+	assert_equal "${#lines[@]}" 40
+	assert_equal "$(jq -r .enrich_error <<<"$output" | sort | uniq -c | awk '{print $1, $NF}' | paste -sd,)" \
+		'20 docker,20 podman'
+}
+
 @test "docker: a digest comes from the image's first repo digest" {
 	fake_start d
 	rec container_create docker "$(cid 1)" >"$T/in"

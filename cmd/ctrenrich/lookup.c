@@ -271,8 +271,15 @@ static unsigned sockets_present(struct engine *e, uint64_t now)
  */
 static void no_socket(struct engine *e, struct slot *s, uint64_t now)
 {
-	unsigned c = candidates(e, s, now) & ~s->tried;
+	unsigned c;
 
+	if (s->group) { /* a list (list.c): its records ask alone, and end the same way */
+		snprintf(s->round_errbuf, sizeof(s->round_errbuf), "no socket for %s",
+			 rt_name(s->rt_cur));
+		list_end(e, s, s->round_errbuf, now);
+		return;
+	}
+	c = candidates(e, s, now) & ~s->tried;
 	if (!c) {
 		attempt_start(e, s, now); /* ends it without a transfer */
 		return;
