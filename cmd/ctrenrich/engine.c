@@ -5,6 +5,7 @@
  * how the engine is divided.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "engine.h"
@@ -37,32 +38,65 @@ static bool take_input(struct engine *e, struct filter_input *in, uint64_t now)
 	return false;
 }
 
-/* Backends, and their state: one each runtime. -1 on ENOMEM. */
+/* Backends (weak: NULL when not built in), by runtime kind. */
+static const struct backend *backend_of(enum rt kind)
+{
+	switch (kind) {
+	case RT_DOCKER:
+		return &backend_docker;
+	case RT_PODMAN:
+		return &backend_podman;
+	case RT_CONTAINERD:
+		return &backend_containerd;
+	case RT_CRIO:
+		return &backend_crio;
+	default:
+		return NULL;
+	}
+}
+
+/* A new instance of kind (its socket's place to be set by the caller), or NULL when full or on
+ * ENOMEM. */
+static struct runtime *runtime_add(struct engine *e, enum rt kind)
+{
+	struct runtime *r;
+
+	if (e->nrt >= RUNTIME_MAX)
+		return NULL;
+	r = &e->rt[e->nrt];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->idx = e->nrt;
+	r->be = backend_of(kind);
+	if (r->be && r->be->state_size && !(r->state = calloc(1, r->be->state_size)))
+		return NULL;
+	e->nrt++;
+	return r;
+}
+
+/* The host's instances, one a kind, at e->rt[kind]. -1 on ENOMEM. */
 static int runtimes_init(struct engine *e)
 {
-	e->rt[RT_DOCKER].be = &backend_docker;
-	e->rt[RT_PODMAN].be = &backend_podman;
-	e->rt[RT_CONTAINERD].be = &backend_containerd;
-	e->rt[RT_CRIO].be = &backend_crio;
-	for (int i = 0; i < RT_N; i++) {
-		const struct backend *be = e->rt[i].be;
+	for (int k = 0; k < RT_N; k++) {
+		struct runtime *r = runtime_add(e, (enum rt)k);
 
-		if (!be)
-			continue;
-		verbose("%s: backend %s", rt_name(i), be->name);
-		if (be->state_size && !(e->rt[i].state = calloc(1, be->state_size)))
+		if (!r)
 			return -1;
+		if (r->be)
+			verbose("%s: backend %s", rt_name(r->kind), r->be->name);
+		sockets__host(e->sockets, r->kind, &r->sock);
 	}
 	return 0;
 }
 
 static void runtimes_free(struct engine *e)
 {
-	for (int i = 0; i < RT_N; i++) {
+	for (unsigned i = 0; i < e->nrt; i++) {
 		if (e->rt[i].state && e->rt[i].be->state_free)
 			e->rt[i].be->state_free(e->rt[i].state);
 		free(e->rt[i].state);
 	}
+	e->nrt = 0;
 }
 
 int engine_run(const struct engine_opts *o, struct sockets *sk, int argc, char **argv)

@@ -8,7 +8,9 @@
  *	engine.c	the loop: take input (common/filter.c), drive lookups and transfers, write
  *			what is ready, flush before waiting, wait
  *	queue.c		the records held, in input order, and writing them out
- *	lookup.c	a container record's lookup: which runtime to ask, retries, deadlines
+ *	lookup.c	a container record's lookup: which runtime instances to ask, retries,
+ *			deadlines
+ *	sockets.c	where each runtime instance's socket is
  *	cache.c		what create lookups leave for removals (bounded)
  *	transport.c	requests in flight: libcurl's multi interface over Unix sockets
  *
@@ -35,8 +37,7 @@
 #include "buf.h"
 #include "jsonw.h"
 #include "rec.h"
-
-struct sockets;
+#include "sockets.h"
 
 struct engine_opts {
 	bool strict;	       /* first bad line: stop reading, finish, exit 65 */
@@ -72,11 +73,12 @@ struct slot {
 	struct buf line; /* the input line, kept to be written out */
 	bool ctr;	 /* a container record; others leave as they came */
 	enum be_kind kind;
-	enum rt rt_in;	/* runtime named by the record */
-	enum rt rt_ask; /* the one runtime to ask, or RT_UNKNOWN: every one found */
-	enum rt rt_cur; /* the runtime asked now */
-	enum rt rt_out; /* the runtime that answered */
-	unsigned tried, notfound, notyet; /* runtimes asked, and how they answered, this round */
+	enum rt rt_in;		/* runtime named by the record */
+	enum rt rt_ask;		/* the one runtime kind to ask, or RT_UNKNOWN: every one found */
+	struct runtime *rt_cur; /* the instance asked now */
+	enum rt rt_out;		/* the runtime that answered */
+	/* Instances asked (bit: struct runtime's idx), and how they answered, this round. */
+	uint64_t tried, notfound, notyet;
 	const char *round_err;
 	char round_errbuf[128];
 	char id[ID_MAX + 1];
@@ -95,16 +97,26 @@ struct slot_list {
 	struct slot *head, *tail;
 };
 
-/* A runtime the engine may ask: its backend (NULL: not supported) and the backend's state. */
+/* Runtime instances at most (a bit each in a slot's masks). */
+#define RUNTIME_MAX 64
+
+/*
+ * A runtime instance the engine may ask: one socket of one runtime kind, its backend (NULL: not
+ * supported) and the backend's state. e->rt[k] for k < RT_N is the host's instance of kind k.
+ */
 struct runtime {
+	enum rt kind;
+	unsigned idx; /* its place in e->rt, and its bit in a slot's masks */
 	const struct backend *be;
-	void *state;
+	void *state;	     /* the backend's: be->state_size bytes */
+	struct rt_sock sock; /* sockets.c: where its socket is */
 };
 
 struct engine {
 	const struct engine_opts *o;
 	struct sockets *sockets;
-	struct runtime rt[RT_N];
+	struct runtime rt[RUNTIME_MAX];
+	unsigned nrt; /* instances in rt[] */
 	/* queue.c */
 	struct slot *slots, *free_slots;
 	unsigned nslots_used;

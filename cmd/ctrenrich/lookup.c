@@ -54,18 +54,19 @@ void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
 	lookup_finish(e, s, s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout", now);
 }
 
-/* Runtimes s may ask: a bit each. */
-static unsigned candidates(struct engine *e, struct slot *s, uint64_t now)
+/* Instances s may ask: a bit each (struct runtime's idx). */
+static uint64_t candidates(struct engine *e, struct slot *s, uint64_t now)
 {
-	unsigned c = 0;
+	uint64_t c = 0;
 
-	for (int rt = 0; rt < RT_N; rt++) {
-		const struct backend *be = e->rt[rt].be;
+	for (unsigned i = 0; i < e->nrt; i++) {
+		struct runtime *r = &e->rt[i];
 
-		if (s->rt_ask != RT_UNKNOWN && s->rt_ask != (enum rt)rt)
+		if (s->rt_ask != RT_UNKNOWN && s->rt_ask != r->kind)
 			continue;
-		if (be && be->id_ok(s->id, s->idlen) && sockets__path(e->sockets, rt, now))
-			c |= 1u << rt;
+		if (r->be && r->be->id_ok(s->id, s->idlen) &&
+		    sockets__path(e->sockets, r->kind, &r->sock, now))
+			c |= UINT64_C(1) << i;
 	}
 	return c;
 }
@@ -86,8 +87,9 @@ static void lookup_begin(struct engine *e, struct slot *s, uint64_t now)
 	s->lk.kind = s->kind;
 	s->lk.m = &s->m;
 	s->lk.id = s->id;
+	s->rt_cur = NULL;
 	s->backoff = BACKOFF_FIRST_MS;
-	if (rt != RT_UNKNOWN && (rt >= RT_N || !e->rt[rt].be)) {
+	if (rt != RT_UNKNOWN && (rt >= RT_N || !e->rt[rt].be)) { /* the host's instance of rt */
 		snprintf(msg, sizeof(msg), "runtime %s not supported", rt_name(s->rt_in));
 		lookup_finish(e, s, msg, now);
 		return;
@@ -128,8 +130,9 @@ void lookup_remove(struct engine *e, struct slot *s, uint64_t now)
 /* Start s's next attempt with the next runtime of this round (a transfer is free). */
 static void attempt_start(struct engine *e, struct slot *s, uint64_t now)
 {
-	unsigned c = candidates(e, s, now) & ~s->tried;
-	int rt;
+	uint64_t c = candidates(e, s, now) & ~s->tried;
+	struct runtime *r;
+	int i;
 
 	if (!c) {
 		/* Nothing (left) to ask. */
@@ -142,15 +145,16 @@ static void attempt_start(struct engine *e, struct slot *s, uint64_t now)
 		}
 		return;
 	}
-	for (rt = 0; !(c & 1u << rt); rt++)
+	for (i = 0; !(c & UINT64_C(1) << i); i++)
 		;
-	s->rt_cur = (enum rt)rt;
-	s->tried |= 1u << rt;
+	r = &e->rt[i];
+	s->tried |= UINT64_C(1) << i;
 	/* Another runtime starts from a clean scratch; a retry of the same one keeps it. */
-	if (s->rt_out != s->rt_cur)
+	if (s->rt_cur != r)
 		memset(s->lk.scratch, 0, sizeof(s->lk.scratch));
-	s->rt_out = s->rt_cur;
-	s->lk.state = e->rt[rt].state;
+	s->rt_cur = r;
+	s->rt_out = r->kind;
+	s->lk.state = r->state;
 	s->lk.step = 0;
 	s->lk.err = NULL;
 	transport_start(e, s, now);
@@ -206,13 +210,13 @@ void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_
 {
 	/* A runtime that knew the id is the one to ask again (its answer is in s->m already). */
 	if (s->lk.got_meta)
-		s->rt_ask = s->rt_cur;
+		s->rt_ask = s->rt_cur->kind;
 	switch (r) {
 	case BE_NOTFOUND:
-		s->notfound |= 1u << s->rt_cur;
+		s->notfound |= UINT64_C(1) << s->rt_cur->idx;
 		break;
 	case BE_NOTYET:
-		s->notyet |= 1u << s->rt_cur;
+		s->notyet |= UINT64_C(1) << s->rt_cur->idx;
 		break;
 	case BE_ERROR:
 		round_error(s, s->lk.err ? s->lk.err : "bad response");

@@ -1,16 +1,13 @@
-/* Where each runtime's socket is: see sockets.h. */
+/* Where each runtime instance's socket is: see sockets.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include "log.h"
 #include "sockets.h"
-
-#define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 /* The usual places, first found wins. "$XDG" stands for $XDG_RUNTIME_DIR (rootless Podman). */
 static const char *const candidates[RT_N][6] = {
@@ -24,11 +21,8 @@ static const char *const candidates[RT_N][6] = {
 };
 
 struct sockets {
-	struct {
-		char path[SUN_PATH_MAX + 1];
-		bool explicit, discover, found;
-		uint64_t next_try; /* ms: when to look again */
-	} rt[RT_N];
+	struct rt_sock host[RT_N]; /* as the options named them */
+	bool discover;
 };
 
 struct sockets *sockets__new(void)
@@ -41,13 +35,13 @@ void sockets__free(struct sockets *sk)
 	free(sk);
 }
 
-int sockets__set(struct sockets *sk, enum rt rt, const char *path)
+int sockets__set(struct sockets *sk, enum rt kind, const char *path)
 {
-	if (strlen(path) > SUN_PATH_MAX || !*path)
+	if (strlen(path) > SOCK_PATH_MAX || !*path)
 		return -1;
-	strcpy(sk->rt[rt].path, path);
-	sk->rt[rt].explicit = true;
-	sk->rt[rt].found = true;
+	strcpy(sk->host[kind].path, path);
+	sk->host[kind].explicit = true;
+	sk->host[kind].found = true;
 	return 0;
 }
 
@@ -58,14 +52,14 @@ static bool is_socket(const char *path)
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-/* First candidate that is a socket, into sk->rt[rt].path. */
-static bool discover(struct sockets *sk, enum rt rt)
+/* First candidate that is a socket, into w->path. */
+static bool discover(enum rt kind, struct rt_sock *w)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 
-	for (int i = 0; i < 6 && candidates[rt][i]; i++) {
-		const char *c = candidates[rt][i];
-		char p[SUN_PATH_MAX + 1];
+	for (int i = 0; i < 6 && candidates[kind][i]; i++) {
+		const char *c = candidates[kind][i];
+		char p[SOCK_PATH_MAX + 1];
 		int n;
 
 		if (!strncmp(c, "$XDG", 4)) {
@@ -77,7 +71,7 @@ static bool discover(struct sockets *sk, enum rt rt)
 		}
 		if (n < 0 || (size_t)n >= sizeof(p) || !is_socket(p))
 			continue;
-		strcpy(sk->rt[rt].path, p);
+		strcpy(w->path, p);
 		return true;
 	}
 	return false;
@@ -85,37 +79,42 @@ static bool discover(struct sockets *sk, enum rt rt)
 
 void sockets__discover(struct sockets *sk, bool disc)
 {
-	for (int rt = 0; rt < RT_N; rt++) {
-		if (sk->rt[rt].explicit) {
-			if (!is_socket(sk->rt[rt].path))
-				warn("%s: no socket at '%s' (yet)", rt_name(rt), sk->rt[rt].path);
-			else
-				verbose("%s: %s", rt_name(rt), sk->rt[rt].path);
-			continue;
-		}
-		sk->rt[rt].discover = disc;
-		if (disc && discover(sk, rt)) {
-			sk->rt[rt].found = true;
-			verbose("%s: found %s", rt_name(rt), sk->rt[rt].path);
-		} else if (disc) {
-			verbose("%s: no socket found", rt_name(rt));
-		}
+	sk->discover = disc;
+}
+
+void sockets__host(struct sockets *sk, enum rt kind, struct rt_sock *w)
+{
+	*w = sk->host[kind];
+	if (w->explicit) {
+		if (!is_socket(w->path))
+			warn("%s: no socket at '%s' (yet)", rt_name(kind), w->path);
+		else
+			verbose("%s: %s", rt_name(kind), w->path);
+		return;
+	}
+	w->discover = sk->discover;
+	if (sk->discover && discover(kind, w)) {
+		w->found = true;
+		verbose("%s: found %s", rt_name(kind), w->path);
+	} else if (sk->discover) {
+		verbose("%s: no socket found", rt_name(kind));
 	}
 }
 
-const char *sockets__path(struct sockets *sk, enum rt rt, uint64_t now)
+const char *sockets__path(struct sockets *sk, enum rt kind, struct rt_sock *w, uint64_t now)
 {
-	if (rt >= RT_N)
+	(void)sk;
+	if (kind >= RT_N)
 		return NULL;
-	if (sk->rt[rt].found)
-		return sk->rt[rt].path;
-	if (!sk->rt[rt].discover || now < sk->rt[rt].next_try)
+	if (w->found)
+		return w->path;
+	if (!w->discover || now < w->next_try)
 		return NULL;
-	sk->rt[rt].next_try = now + 1000;
-	if (discover(sk, rt)) {
-		sk->rt[rt].found = true;
-		verbose("%s: found %s", rt_name(rt), sk->rt[rt].path);
-		return sk->rt[rt].path;
+	w->next_try = now + 1000;
+	if (discover(kind, w)) {
+		w->found = true;
+		verbose("%s: found %s", rt_name(kind), w->path);
+		return w->path;
 	}
 	return NULL;
 }

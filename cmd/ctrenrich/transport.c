@@ -148,8 +148,9 @@ static void xfer_put(struct transport *t, struct xfer *x)
 static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t now)
 {
 	struct transport *t = e->tr;
-	const struct backend *be = e->rt[s->rt_cur].be;
-	const char *sock = sockets__path(e->sockets, s->rt_cur, now);
+	struct runtime *rt = s->rt_cur;
+	const struct backend *be = rt->be;
+	const char *sock = sockets__path(e->sockets, rt->kind, &rt->sock, now);
 	char url[600];
 	long left = (long)(s->deadline - now);
 	CURL *h = x->h;
@@ -161,7 +162,7 @@ static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t
 	memset(&x->rq, 0, sizeof(x->rq));
 	if (!sock) {
 		snprintf(s->round_errbuf, sizeof(s->round_errbuf), "no socket for %s",
-			 rt_name(s->rt_cur));
+			 rt_name(rt->kind));
 		lookup_finish(e, s, s->round_errbuf, now);
 		return false;
 	}
@@ -253,7 +254,7 @@ static const char *curl_reason(struct xfer *x, CURLcode rc, struct slot *s, char
 	case CURLE_COULDNT_CONNECT:
 		curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &oserr);
 		if (oserr == ENOENT) {
-			snprintf(buf, cap, "no socket for %s", rt_name(s->rt_cur));
+			snprintf(buf, cap, "no socket for %s", rt_name(s->rt_cur->kind));
 			return buf;
 		}
 		if (oserr == EACCES || oserr == EPERM)
@@ -283,7 +284,7 @@ static void xfer_done(struct engine *e, struct xfer *x, CURLcode rc, uint64_t no
 {
 	struct transport *t = e->tr;
 	struct slot *s = x->s;
-	const struct backend *be = e->rt[s->rt_cur].be;
+	const struct backend *be = s->rt_cur->be;
 	struct be_response rs = {0};
 	enum be_result r;
 	char buf[96];
