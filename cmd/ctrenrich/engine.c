@@ -55,32 +55,44 @@ static const struct backend *backend_of(enum rt kind)
 	}
 }
 
-/* A new instance of kind (its socket's place to be set by the caller), or NULL when full or on
- * ENOMEM. */
-static struct runtime *runtime_add(struct engine *e, enum rt kind)
+static void runtime_free(struct runtime *r)
 {
-	struct runtime *r;
-
-	if (e->nrt >= RUNTIME_MAX)
-		return NULL;
-	r = &e->rt[e->nrt];
-	memset(r, 0, sizeof(*r));
-	r->kind = kind;
-	r->idx = e->nrt;
-	r->be = backend_of(kind);
-	if (r->be && r->be->state_size && !(r->state = calloc(1, r->be->state_size)))
-		return NULL;
-	e->nrt++;
-	return r;
+	if (r->state && r->be->state_free)
+		r->be->state_free(r->state);
+	free(r->state);
+	r->state = NULL;
+	sockets__close(&r->sock);
 }
 
-/* The host's instances, one a kind, at e->rt[kind]. -1 on ENOMEM. */
+int runtime__reset(struct engine *e, struct runtime *r)
+{
+	unsigned idx = r->idx;
+
+	runtime_free(r);
+	memset(r, 0, sizeof(*r));
+	r->idx = idx;
+	r->kind = (enum rt)(idx % RT_N);
+	r->place = idx / RT_N;
+	r->be = backend_of(r->kind);
+	(void)e;
+	if (r->be && r->be->state_size && !(r->state = calloc(1, r->be->state_size)))
+		return -1;
+	return 0;
+}
+
+/* Every instance; the host's ready, at e->rt[kind]. -1 on ENOMEM. */
 static int runtimes_init(struct engine *e)
 {
-	for (int k = 0; k < RT_N; k++) {
-		struct runtime *r = runtime_add(e, (enum rt)k);
+	for (unsigned i = 0; i < RUNTIME_MAX; i++) {
+		struct runtime *r = &e->rt[i];
 
-		if (!r)
+		r->idx = i;
+		if (i >= RT_N) {
+			r->kind = (enum rt)(i % RT_N);
+			r->place = i / RT_N;
+			continue; /* made when its place is */
+		}
+		if (runtime__reset(e, r) < 0)
 			return -1;
 		if (r->be)
 			verbose("%s: backend %s", rt_name(r->kind), r->be->name);
@@ -91,12 +103,8 @@ static int runtimes_init(struct engine *e)
 
 static void runtimes_free(struct engine *e)
 {
-	for (unsigned i = 0; i < e->nrt; i++) {
-		if (e->rt[i].state && e->rt[i].be->state_free)
-			e->rt[i].be->state_free(e->rt[i].state);
-		free(e->rt[i].state);
-	}
-	e->nrt = 0;
+	for (unsigned i = 0; i < RUNTIME_MAX; i++)
+		runtime_free(&e->rt[i]);
 }
 
 int engine_run(const struct engine_opts *o, struct sockets *sk, int argc, char **argv)

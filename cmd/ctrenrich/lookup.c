@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "rec_schema.h"
 #include "sockets.h"
 
 #define BACKOFF_FIRST_MS 10
@@ -54,21 +55,73 @@ void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
 	lookup_finish(e, s, s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout", now);
 }
 
-/* Instances s may ask: a bit each (struct runtime's idx). */
+/* A place is busy while a record that has not left is to ask its runtimes. */
+static bool place_busy(void *ctx, unsigned p)
+{
+	struct engine *e = ctx;
+
+	for (struct slot *s = e->queue.head; s; s = s->qnext)
+		if (s->ctr && s->st != S_DONE && s->place == (int)p)
+			return true;
+	return false;
+}
+
+void lookup_where(struct engine *e, struct slot *s, const struct rec *r, uint64_t now)
+{
+	char path[PLACE_PATH_MAX + 256];
+	struct place_key k;
+	uint64_t hier = 0;
+	bool fresh;
+	long n;
+	int p;
+
+	s->place = 0;
+	n = rec_get_str(r, REC_F_PATH, path, sizeof(path));
+	if (n <= 0 || (size_t)n >= sizeof(path))
+		return; /* no path, or a long one: the host's runtimes */
+	if (rec_get_u64(r, REC_F_HIERARCHY_ID, &hier) < 0 || hier > INT32_MAX)
+		hier = 0;
+	place_of(path, (size_t)n, (int)hier, &k);
+	s->place = -1; /* not busy for its own sake */
+	p = sockets__place(e->sockets, &k, now, place_busy, e, &fresh);
+	s->place = p;
+	for (int i = 0; fresh && i < RT_N; i++)
+		if (runtime__reset(e, &e->rt[p * RT_N + i]) < 0)
+			die("out of memory");
+}
+
+/* Instances s may ask: a bit each (struct runtime's idx), of its place. */
 static uint64_t candidates(struct engine *e, struct slot *s, uint64_t now)
 {
 	uint64_t c = 0;
 
-	for (unsigned i = 0; i < e->nrt; i++) {
-		struct runtime *r = &e->rt[i];
+	if (s->place < 0)
+		return 0;
+	for (unsigned k = 0; k < RT_N; k++) {
+		struct runtime *r = &e->rt[(unsigned)s->place * RT_N + k];
 
 		if (s->rt_ask != RT_UNKNOWN && s->rt_ask != r->kind)
 			continue;
 		if (r->be && r->be->id_ok(s->id, s->idlen) &&
-		    sockets__path(e->sockets, r->kind, &r->sock, now))
-			c |= UINT64_C(1) << i;
+		    sockets__path(e->sockets, r->place, r->kind, &r->sock, now))
+			c |= UINT64_C(1) << r->idx;
 	}
 	return c;
+}
+
+const char *lookup_no_socket(struct engine *e, struct slot *s, enum rt kind, char *buf,
+			     size_t cap)
+{
+	unsigned p = s->place > 0 ? (unsigned)s->place : 0;
+	const char *why = sockets__why(e->sockets, p);
+
+	if (kind < RT_N)
+		snprintf(buf, cap, "no socket for %s%s%s%s", rt_name(kind),
+			 sockets__where(e->sockets, p), *why ? ": " : "", why);
+	else
+		snprintf(buf, cap, "no runtime socket%s%s%s", sockets__where(e->sockets, p),
+			 *why ? ": " : "", why);
+	return buf;
 }
 
 static void wait_at(struct engine *e, struct slot *s, uint64_t at)
@@ -89,6 +142,26 @@ static void lookup_begin(struct engine *e, struct slot *s, uint64_t now)
 	s->lk.id = s->id;
 	s->rt_cur = NULL;
 	s->backoff = BACKOFF_FIRST_MS;
+	/* Runtimes known by design, with no API to ask: what the path tells is all there is. */
+	if (rt == RT_LXC) {
+		/* The id is the container's name (lxc.payload.<name>). */
+		if (meta__set(&s->m, M_NAME, s->id, s->idlen) < 0)
+			die("out of memory");
+		s->have_meta = true;
+		lookup_finish(e, s, NULL, now);
+		return;
+	}
+	if (rt == RT_GARDEN) {
+		s->have_meta = true;
+		lookup_finish(e, s, NULL, now);
+		return;
+	}
+	if (s->place < 0) {
+		snprintf(msg, sizeof(msg), "no room for the runtimes of one more place (%d)",
+			 PLACE_MAX);
+		lookup_finish(e, s, msg, now);
+		return;
+	}
 	if (rt != RT_UNKNOWN && (rt >= RT_N || !e->rt[rt].be)) { /* the host's instance of rt */
 		snprintf(msg, sizeof(msg), "runtime %s not supported", rt_name(s->rt_in));
 		lookup_finish(e, s, msg, now);
@@ -136,13 +209,10 @@ static void attempt_start(struct engine *e, struct slot *s, uint64_t now)
 
 	if (!c) {
 		/* Nothing (left) to ask. */
-		if (s->rt_ask != RT_UNKNOWN) {
-			snprintf(s->round_errbuf, sizeof(s->round_errbuf), "no socket for %s",
-				 rt_name(s->rt_ask));
-			lookup_finish(e, s, s->round_errbuf, now);
-		} else {
-			lookup_finish(e, s, s->round_err ? s->round_err : "no runtime socket", now);
-		}
+		if (s->rt_ask != RT_UNKNOWN || !s->round_err)
+			s->round_err = lookup_no_socket(e, s, s->rt_ask, s->round_errbuf,
+							sizeof(s->round_errbuf));
+		lookup_finish(e, s, s->round_err, now);
 		return;
 	}
 	for (i = 0; !(c & UINT64_C(1) << i); i++)
@@ -202,6 +272,12 @@ static void round_error(struct slot *s, const char *why)
 
 void lookup_failed(struct engine *e, struct slot *s, const char *why, uint64_t now)
 {
+	struct runtime *r = s->rt_cur;
+
+	/* A socket of a user's or in an outer container that went away is looked for anew (the
+	 * container, or the user's daemon, may have been started again). */
+	if (r && r->place && (!strncmp(why, "no socket", 9) || !strncmp(why, "connection refused", 18)))
+		sockets__lost(e->sockets, r->place, &r->sock);
 	round_error(s, why);
 	next_runtime(e, s, now);
 }

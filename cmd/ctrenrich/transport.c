@@ -150,7 +150,7 @@ static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t
 	struct transport *t = e->tr;
 	struct runtime *rt = s->rt_cur;
 	const struct backend *be = rt->be;
-	const char *sock = sockets__path(e->sockets, rt->kind, &rt->sock, now);
+	const char *sock = sockets__path(e->sockets, rt->place, rt->kind, &rt->sock, now);
 	char url[600];
 	long left = (long)(s->deadline - now);
 	CURL *h = x->h;
@@ -161,9 +161,10 @@ static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t
 	}
 	memset(&x->rq, 0, sizeof(x->rq));
 	if (!sock) {
-		snprintf(s->round_errbuf, sizeof(s->round_errbuf), "no socket for %s",
-			 rt_name(rt->kind));
-		lookup_finish(e, s, s->round_errbuf, now);
+		lookup_finish(e, s,
+			      lookup_no_socket(e, s, rt->kind, s->round_errbuf,
+					       sizeof(s->round_errbuf)),
+			      now);
 		return false;
 	}
 	if (be->request(&s->lk, &x->rq) < 0) {
@@ -242,7 +243,8 @@ void transport_start(struct engine *e, struct slot *s, uint64_t now)
 }
 
 /* Stable short reason for a transport failure. */
-static const char *curl_reason(struct xfer *x, CURLcode rc, struct slot *s, char *buf, size_t cap)
+static const char *curl_reason(struct engine *e, struct xfer *x, CURLcode rc, struct slot *s,
+			       char *buf, size_t cap)
 {
 	long oserr = 0;
 
@@ -253,10 +255,8 @@ static const char *curl_reason(struct xfer *x, CURLcode rc, struct slot *s, char
 		return "timeout";
 	case CURLE_COULDNT_CONNECT:
 		curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &oserr);
-		if (oserr == ENOENT) {
-			snprintf(buf, cap, "no socket for %s", rt_name(s->rt_cur->kind));
-			return buf;
-		}
+		if (oserr == ENOENT)
+			return lookup_no_socket(e, s, s->rt_cur->kind, buf, cap);
 		if (oserr == EACCES || oserr == EPERM)
 			return "permission denied";
 		if (oserr == EAGAIN)
@@ -287,7 +287,7 @@ static void xfer_done(struct engine *e, struct xfer *x, CURLcode rc, uint64_t no
 	const struct backend *be = s->rt_cur->be;
 	struct be_response rs = {0};
 	enum be_result r;
-	char buf[96];
+	char buf[192];
 	curl_off_t sent = -1;
 
 	curl_multi_remove_handle(t->multi, x->h);
@@ -314,7 +314,7 @@ static void xfer_done(struct engine *e, struct xfer *x, CURLcode rc, uint64_t no
 	 */
 	if (rc != CURLE_OK &&
 	    !(x->rq.http2 && rs.status > 0 && (rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM))) {
-		const char *why = curl_reason(x, rc, s, buf, sizeof(buf));
+		const char *why = curl_reason(e, x, rc, s, buf, sizeof(buf));
 
 		xfer_put(t, x);
 		if (rc == CURLE_OPERATION_TIMEDOUT) /* the deadline: nothing else to try */
