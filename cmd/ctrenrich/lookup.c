@@ -20,10 +20,44 @@ static void set_err(struct slot *s, const char *err)
 	s->err = s->errbuf;
 }
 
+/*
+ * The runtime asked found a container another runtime owns (containerd namespace moby: Docker's):
+ * the record names the owner, and says why the owner itself did not answer.
+ */
+static const char *owned_elsewhere(struct engine *e, struct slot *s)
+{
+	enum rt o = rt_parse(s->lk.owner);
+	struct runtime *r;
+	char why[128];
+
+	if (o >= RT_N || !s->rt_cur || o == s->rt_cur->kind)
+		return NULL;
+	r = &e->rt[s->rt_cur->place * RT_N + o];
+	if (s->notfound & UINT64_C(1) << r->idx)
+		snprintf(why, sizeof(why), "%s did not know it", rt_name(o));
+	else if (s->tried & UINT64_C(1) << r->idx)
+		snprintf(why, sizeof(why), "%s did not answer: %s", rt_name(o),
+			 s->round_err ? s->round_err : "error");
+	else
+		lookup_no_socket(e, s, o, why, sizeof(why));
+	snprintf(s->round_errbuf, sizeof(s->round_errbuf),
+		 "found by %s as %s's, but %s could not be asked: %s", rt_name(s->rt_cur->kind),
+		 rt_name(o), rt_name(o), why);
+	s->rt_out = o;
+	s->have_meta = true; /* the runtime field names the owner */
+	return s->round_errbuf;
+}
+
 void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t now)
 {
+	const char *owner_err = s->lk.owner ? owned_elsewhere(e, s) : NULL;
+
 	e->lookups++;
-	if (s->kind == BE_CREATE) {
+	if (owner_err) {
+		/* Not cached: a removal asks again, the owner too. */
+		cache_created(e, s, false, now);
+		err = owner_err;
+	} else if (s->kind == BE_CREATE) {
 		if (!err)
 			s->have_meta = true;
 		cache_created(e, s, !err, now);
