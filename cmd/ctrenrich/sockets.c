@@ -282,6 +282,8 @@ int sockets__place(struct sockets *sk, const struct place_key *k, uint64_t now,
 			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
 				*c = '?';
 	}
+	if (!sk->discover)
+		snprintf(pl->why, sizeof(pl->why), "not looked for (--no-discover)");
 	verbose("runtimes%s: asked from now on", pl->where);
 	*fresh = true;
 	return pick;
