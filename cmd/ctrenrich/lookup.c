@@ -3,8 +3,10 @@
  * runtime), retried with backoff after "not found" (create) or "not yet" (removal) within the
  * record's deadline, and how it ends: with what the runtime said, or with enrich_error.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "engine.h"
 #include "log.h"
@@ -337,10 +339,55 @@ void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_
 	next_runtime(e, s, now);
 }
 
+/*
+ * Of the instances in c, those with a socket to ask now: a path known and a file there (a bit
+ * each). *checked and *present carry what one pass over the wait list has seen already.
+ */
+static uint64_t sockets_present(struct engine *e, uint64_t c, uint64_t *checked,
+				uint64_t *present, uint64_t now)
+{
+	for (unsigned i = 0; i < RUNTIME_MAX; i++) {
+		struct runtime *r = &e->rt[i];
+		uint64_t bit = UINT64_C(1) << i;
+		const char *p;
+		struct stat st;
+
+		if (!(c & bit) || (*checked & bit))
+			continue;
+		*checked |= bit;
+		p = sockets__path(e->sockets, r->place, r->kind, &r->sock, now);
+		if (p && !(stat(p, &st) < 0 && errno == ENOENT))
+			*present |= bit;
+	}
+	return c & *present;
+}
+
+/*
+ * s waits for a turn while every transfer is busy, and no instance left to ask has a socket: it
+ * ends now, as asking would have ended it ("no socket for X"), not at its deadline.
+ */
+static void no_socket(struct engine *e, struct slot *s, uint64_t c, uint64_t now)
+{
+	if (!c) {
+		attempt_start(e, s, now); /* ends it without a transfer */
+		return;
+	}
+	for (unsigned i = 0; i < RUNTIME_MAX; i++) {
+		char why[sizeof(s->round_errbuf)];
+
+		if (!(c & UINT64_C(1) << i))
+			continue;
+		round_error(s, lookup_no_socket(e, s, e->rt[i].kind, why, sizeof(why)));
+		s->tried |= UINT64_C(1) << i;
+	}
+	round_over(e, s, now);
+}
+
 long lookup_run_waiting(struct engine *e, uint64_t now)
 {
 	long due = 1000;
 	struct slot *s, *next;
+	uint64_t checked = 0, present = 0; /* instances whose socket was looked at, and found */
 
 	for (s = e->wait.head; s; s = next) {
 		next = s->wnext;
@@ -354,6 +401,15 @@ long lookup_run_waiting(struct engine *e, uint64_t now)
 			LIST_DEL(&e->wait, s, wprev, wnext);
 			attempt_start(e, s, now);
 			continue;
+		}
+		if (s->start_at <= now) {
+			uint64_t c = candidates(e, s, now) & ~s->tried;
+
+			if (!sockets_present(e, c, &checked, &present, now)) {
+				LIST_DEL(&e->wait, s, wprev, wnext);
+				no_socket(e, s, c, now);
+				continue;
+			}
 		}
 		if (s->start_at > now && (long)(s->start_at - now) < due)
 			due = (long)(s->start_at - now);
