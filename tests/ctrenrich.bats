@@ -779,6 +779,20 @@ got() {
 	rt docker "$RTDIR" rm -f "$c" >/dev/null
 }
 
+@test "real docker: found only through dockerd's containerd (namespace moby), it is docker's and says Docker was not asked" {
+	require_rt
+	c=$(rt docker "$RTDIR" run -d --name ce-moby ctrwatch-test:1)
+	rec container_create unknown "$c" >"$T/in"
+	# Docker's own socket not given: only the containerd that dockerd started
+	run --separate-stderr ctrenrich --no-discover \
+		--socket "containerd=$RTDIR/docker/exec/containerd/containerd.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 runtime)" docker
+	assert_equal "$(field 1 container_id)" "$c"
+	assert_equal "$(field 1 enrich_error)" "found by containerd as docker's, but docker could not be asked: no socket for docker"
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
 @test "real docker: Kubernetes-style labels give the pod fields" {
 	require_rt
 	c=$(rt docker "$RTDIR" run -d --name web --label io.kubernetes.pod.name=p \
