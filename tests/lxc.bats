@@ -6,7 +6,6 @@
 load lib/common
 
 setup() {
-	T=$BATS_TEST_TMPDIR
 	NAME=cwlxc$$
 }
 

@@ -197,6 +197,22 @@ enrich_end() {
 	[ ! -s "$T/fake.log" ]
 }
 
+@test "a user's socket that root may not open without CAP_DAC_OVERRIDE: said so" {
+	require_root
+	require_cmd setpriv
+	fake_user
+	chown "$FUID" "$FRUN/podman/podman.sock"
+	chmod 600 "$FRUN/podman/podman.sock" # as rootless Podman makes it
+	urec container_create podman "$FUID" "$PM_PLAIN" >"$T/in"
+	# what ctrwatch.service bounds the pipeline to: CAP_BPF and CAP_PERFMON
+	run --separate-stderr setpriv --bounding-set -all,+bpf,+perfmon ctrenrich "$T/in"
+	assert_success
+	assert_equal "$(field 1 enrich_error)" "permission denied connecting to podman of user $FUID (needs CAP_DAC_OVERRIDE)"
+	run --separate-stderr setpriv --bounding-set -all,+bpf,+perfmon,+dac_override ctrenrich "$T/in"
+	assert_success
+	assert_equal "$(field 1 container_name)" rtref-pm-plain
+}
+
 @test "a user whose socket appears later is asked once it is there" {
 	require_root
 	enrich_start

@@ -257,6 +257,13 @@ static const char *curl_reason(struct engine *e, struct xfer *x, CURLcode rc, st
 		curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &oserr);
 		if (oserr == ENOENT)
 			return lookup_no_socket(e, s, s->rt_cur->kind, buf, cap);
+		if ((oserr == EACCES || oserr == EPERM) && s->rt_cur->place) {
+			/* a user's socket is its own (mode 0600): root needs CAP_DAC_OVERRIDE */
+			snprintf(buf, cap, "permission denied connecting to %s%s (needs %s)",
+				 rt_name(s->rt_cur->kind),
+				 sockets__where(e->sockets, s->rt_cur->place), "CAP_DAC_OVERRIDE");
+			return buf;
+		}
 		if (oserr == EACCES || oserr == EPERM)
 			return "permission denied";
 		if (oserr == EAGAIN)
