@@ -72,6 +72,25 @@ rec_of() {
 	jq -c --arg id "$1" 'select(.container_id == $id)' <<<"$output"
 }
 
+@test "Docker-in-Docker and kind paths are asked of the outer container's runtimes, and say which" {
+	# outer container ids from tests/fixtures/ctrdetect/paths.tsv; no such cgroup here
+	outer=7232fa5b7fe3f027d56d3feba41858ad7e5841fa3432d4b5b9f98c0186b6abbb
+	inner=34ddcac91f4bceefc4e58377d402dc325255d7df7870b24136275c8ebcc12af4
+	pod=kubelet-kubepods-besteffort-pod9fb49d1d_9175_4fc2_8875_a183b95e3670.slice
+	for p in "/system.slice/docker-$outer.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/$pod/cri-containerd-$inner.scope" \
+		"/docker/$outer/kubepods/besteffort/pod9fb49d1d-9175-4fc2-8875-a183b95e3670/$inner" \
+		"/docker/$outer/docker/$inner" "/docker/$inner"; do
+		printf '{"event":"container_create","ts":1,"cgroup_id":7,"hierarchy_id":1,"path":"%s","runtime":"unknown","container_id":"%s","ctime":5}\n' "$p" "$inner"
+	done >"$T/in"
+	run --separate-stderr ctrenrich --no-discover "$T/in"
+	assert_success
+	for n in 1 2 3; do
+		assert_equal "$(sed -n "${n}p" <<<"$output" | jq -r .enrich_error)" \
+			"no runtime socket in container ${outer:0:12}: not looked for (--no-discover)"
+	done
+	assert_equal "$(sed -n 4p <<<"$output" | jq -r .enrich_error)" "no runtime socket"
+}
+
 @test "the scan: an inner container is enriched through the outer container's root" {
 	require_nested
 	inner_run "$IID"
