@@ -8,7 +8,9 @@
  *	engine.c	the loop: take input (common/filter.c), drive lookups and transfers, write
  *			what is ready, flush before waiting, wait
  *	queue.c		the records held, in input order, and writing them out
- *	lookup.c	a container record's lookup: which runtime to ask, retries, deadlines
+ *	lookup.c	a container record's lookup: which runtime instances to ask, retries,
+ *			deadlines
+ *	sockets.c	where each runtime instance's socket is
  *	cache.c		what create lookups leave for removals (bounded)
  *	list.c		one request for many records: a runtime's list for the start-up scan's
  *			burst of existing containers
@@ -45,9 +47,9 @@
 #include "buf.h"
 #include "jsonw.h"
 #include "rec.h"
+#include "sockets.h"
 
 struct filter_input;
-struct sockets;
 
 struct engine_opts {
 	bool strict;	       /* first bad line: stop reading, finish, exit 65 */
@@ -89,13 +91,15 @@ struct slot {
 	bool existing;	     /* an existing_container record (the scan's) */
 	struct group *group; /* list.c: this slot is that list's own lookup */
 	enum be_kind kind;
-	enum rt rt_in;	/* runtime named by the record */
-	enum rt rt_ask; /* the one runtime to ask, or RT_UNKNOWN: every one found */
-	enum rt rt_cur; /* the runtime asked now */
-	enum rt rt_out; /* the runtime that answered */
-	unsigned tried, notfound, notyet; /* runtimes asked, and how they answered, this round */
+	int place;		/* where its runtimes are (sockets.h), -1: no room for it */
+	enum rt rt_in;		/* runtime named by the record */
+	enum rt rt_ask;		/* the one runtime kind to ask, or RT_UNKNOWN: every one found */
+	struct runtime *rt_cur; /* the instance asked now */
+	enum rt rt_out;		/* the runtime that answered */
+	/* Instances asked (bit: struct runtime's idx), and how they answered, this round. */
+	uint64_t tried, notfound, notyet;
 	const char *round_err;
-	char round_errbuf[128];
+	char round_errbuf[192];
 	char id[ID_MAX + 1];
 	size_t idlen;
 	struct be_lookup lk;
@@ -105,34 +109,47 @@ struct slot {
 	uint64_t read_at, deadline, start_at;
 	unsigned backoff;
 	const char *err; /* enrich_error, NULL when none */
-	char errbuf[128];
+	char errbuf[192];
 };
 
 struct slot_list {
 	struct slot *head, *tail;
 };
 
-/* list.c: a runtime's list: its own lookup, and the records waiting for it. */
+/* list.c: a runtime instance's list: its own lookup, and the records waiting for it. */
 struct group {
 	struct slot lead; /* its lookup (lead.group is this group); not in the queue */
 	struct engine *e;
-	enum rt rt;
+	struct runtime *r;
 	bool busy;		  /* lead waits for a transfer, or is in flight */
 	struct slot_list waiting; /* the records waiting for it (w links) */
 	uint64_t done_at;	  /* when the last one ended; 0: never */
 };
 
-/* A runtime the engine may ask: its backend (NULL: not supported) and the backend's state. */
+/* Runtime instances: one of each kind at each place (sockets.h), e->rt[place * RT_N + kind]. */
+#define RUNTIME_MAX (PLACE_MAX * RT_N)
+
+/*
+ * A runtime instance the engine may ask: one socket of one runtime kind at one place (the
+ * host's, a user's, one inside an outer container), its backend (NULL: not supported) and the
+ * backend's state. e->rt[k] for k < RT_N is the host's instance of kind k. The instances of a
+ * place other than the host's start anew (runtime__reset) whenever the place is made.
+ */
 struct runtime {
+	enum rt kind;
+	unsigned place; /* sockets.h: 0 the host */
+	unsigned idx;	/* its place in e->rt, and its bit in a slot's masks */
 	const struct backend *be;
-	void *state;
-	struct group list; /* list.c */
+	void *state;	     /* the backend's: be->state_size bytes */
+	struct rt_sock sock; /* sockets.c: where its socket is */
+	/* list.c; runtime__reset zeroes it, which happens only while no record of its place waits */
+	struct group list;
 };
 
 struct engine {
 	const struct engine_opts *o;
 	struct sockets *sockets;
-	struct runtime rt[RT_N];
+	struct runtime rt[RUNTIME_MAX];
 	/* queue.c */
 	struct slot *slots, *free_slots;
 	unsigned nslots_used;
@@ -177,6 +194,9 @@ struct engine {
 
 /* Monotonic milliseconds. */
 uint64_t engine_now_ms(void);
+/* engine.c: r starts anew (its place was made again): backend state zeroed, socket unknown.
+ * -1 on ENOMEM. */
+int runtime__reset(struct engine *e, struct runtime *r);
 
 /* queue.c: slots in input order. */
 int queue__init(struct engine *e);
@@ -198,8 +218,13 @@ void slot_done(struct engine *e, struct slot *s);
 void queue_emit_ready(struct engine *e);
 
 /* lookup.c: a container record's lookup. */
+/* Where s's runtimes are, from r's path (before lookup_create or lookup_remove). */
+void lookup_where(struct engine *e, struct slot *s, const struct rec *r, uint64_t now);
 void lookup_create(struct engine *e, struct slot *s, uint64_t now);
 void lookup_remove(struct engine *e, struct slot *s, uint64_t now);
+/* "no socket for KIND" (RT_UNKNOWN: "no runtime socket"), where s's place is, and why, in buf. */
+const char *lookup_no_socket(struct engine *e, struct slot *s, enum rt kind, char *buf,
+			     size_t cap);
 /* The lookup of s is over: err is NULL on success. */
 void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t now);
 /* The deadline ended s: "timeout", or "not found" for a create that was being asked again. */

@@ -2,8 +2,8 @@
  * One request for many records of one runtime (DESIGN.md: costs that do not grow with the host).
  *
  * A list answers the start-up scan's burst of existing_container records. The first of them
- * whose runtime can list (struct backend's list) starts a list of every container that runtime
- * has; it, and those that come while the list runs, wait for it (BLOCKED). The list's answers go
+ * whose runtime instance (struct runtime: one socket) can list (struct backend's list) starts a
+ * list of every container that instance has; it, and those that come while the list runs, wait for it (BLOCKED). The list's answers go
  * into the cache (cache_put_listed), so each waiting record is then done from the cache, as are
  * the existing_container records that come later (list_answered) and the removals. A record the
  * list did not know (or all of them, when the list failed) is looked up on its own; a runtime is
@@ -30,56 +30,53 @@ static void alone(struct engine *e, struct slot *s, uint64_t now)
 	LIST_PUSH(&e->wait, s, wprev, wnext);
 }
 
-/* Open runtime rt's list g, with first's deadline: it waits for its turn. */
-static void lead_open(struct engine *e, struct group *g, enum rt rt, const struct slot *first,
+/* Open instance r's list, with first's deadline: it waits for its turn. */
+static void lead_open(struct engine *e, struct runtime *r, const struct slot *first,
 		      uint64_t now)
 {
+	struct group *g = &r->list;
 	struct slot *l = &g->lead;
 
 	memset(&l->lk, 0, sizeof(l->lk));
 	meta__clear(&l->m);
 	l->group = g;
-	l->rt_in = l->rt_ask = l->rt_cur = l->rt_out = rt;
+	l->place = (int)r->place;
+	l->rt_in = l->rt_ask = l->rt_out = r->kind;
+	l->rt_cur = r;
 	l->id[0] = '\0';
 	l->idlen = 0;
 	l->read_at = now;
 	l->deadline = first->deadline;
 	l->lk.kind = BE_LIST;
-	l->lk.state = e->rt[rt].state;
+	l->lk.state = r->state;
 	l->lk.id = l->id;
 	l->lk.m = &l->m;
 	l->err = NULL;
 	g->e = e;
-	g->rt = rt;
+	g->r = r;
 	g->busy = true;
 	alone(e, l, now);
 }
 
-/* An existing_container record waits for its runtime's list: true, or false to ask alone. */
-static bool list_wait(struct engine *e, enum rt rt, struct slot *s, uint64_t now)
+bool list_join(struct engine *e, struct slot *s, uint64_t now)
 {
-	struct group *g = &e->rt[rt].list;
+	struct runtime *r;
+	struct group *g;
 
-	if (!e->rt[rt].be->list)
+	if (!s->existing || s->kind != BE_CREATE || s->rt_ask >= RT_N || s->place < 0)
+		return false;
+	r = &e->rt[(unsigned)s->place * RT_N + s->rt_ask];
+	g = &r->list;
+	if (!r->be || !r->be->list || !sockets__path(e->sockets, r->place, r->kind, &r->sock, now))
 		return false;
 	if (!g->busy) {
 		if (g->done_at && now - g->done_at < LIST_AGAIN_MS)
 			return false; /* listed lately, without this id */
-		lead_open(e, g, rt, s, now);
+		lead_open(e, r, s, now);
 	}
 	s->st = S_BLOCKED;
 	LIST_PUSH(&g->waiting, s, wprev, wnext);
 	return true;
-}
-
-bool list_join(struct engine *e, struct slot *s, uint64_t now)
-{
-	enum rt rt = s->rt_ask;
-
-	if (s->kind != BE_CREATE || rt >= RT_N || !e->rt[rt].be ||
-	    !sockets__path(e->sockets, rt, now))
-		return false;
-	return s->existing && list_wait(e, rt, s, now);
 }
 
 bool list_answered(struct engine *e, struct slot *s, uint64_t now)
@@ -97,7 +94,7 @@ static void put(void *ctx, const char *id, size_t len, struct meta *m)
 {
 	struct group *g = ctx;
 
-	cache_put_listed(g->e, g->rt, id, len, m, engine_now_ms());
+	cache_put_listed(g->e, g->r->kind, id, len, m, engine_now_ms());
 }
 
 void list_start(struct engine *e, struct slot *lead, uint64_t now)
@@ -128,8 +125,8 @@ static void list_done(struct engine *e, struct group *g, const char *err, uint64
 		}
 	}
 	e->cache_hits += hit;
-	verbose("%s: list %s after %llu ms: %lu records answered, %lu ask alone", rt_name(g->rt),
-		err ? err : "done", (unsigned long long)(now - g->lead.read_at), hit, alone_n);
+	verbose("%s%s: list %s after %llu ms: %lu records answered, %lu ask alone",
+		rt_name(g->r->kind), sockets__where(e->sockets, g->r->place), err ? err : "done", (unsigned long long)(now - g->lead.read_at), hit, alone_n);
 }
 
 void list_end(struct engine *e, struct slot *lead, const char *err, uint64_t now)
