@@ -947,10 +947,11 @@ got() {
 	rt docker "$RTDIR" rm -f "$c" >/dev/null
 }
 
-# proxy_start: a counting proxy (tests/fake/proxy.py) on $T/p.sock in front of $RTDIR's dockerd;
-# each request it passes is a line "METHOD PATH STATUS MS" in $T/p.log.
+# proxy_start [SOCK]: a counting proxy (tests/fake/proxy.py) on $T/p.sock in front of SOCK
+# ($RTDIR's dockerd by default); each request it passes is a line "METHOD PATH STATUS MS" in
+# $T/p.log.
 proxy_start() {
-	("$PY" "$ROOT/tests/fake/proxy.py" "$T/p.sock" "$RTDIR/docker.sock" --log "$T/p.log" \
+	("$PY" "$ROOT/tests/fake/proxy.py" "$T/p.sock" "${1:-$RTDIR/docker.sock}" --log "$T/p.log" \
 		>"$T/p.out" 2>&1 3>&- &
 	echo $! >"$T/p.pid")
 	for _ in $(seq 100); do
@@ -1070,6 +1071,30 @@ podman_fields() {
 	assert_equal "$(field 2 pod_sandbox)" false
 	assert_equal "$(field 2 pod_name)" ce-pm-pod
 	rt podman "$RTDIR" pod rm -f -t 0 ce-pm-pod >/dev/null
+}
+
+@test "real podman: the scan's existing containers (a pod, Kubernetes labels) are answered by one list" {
+	require_rt
+	proxy_start "$RTDIR/podman.sock"
+	rt podman "$RTDIR" pod create --name ce-pl-pod >/dev/null
+	m=$(rt podman "$RTDIR" run -d --pod ce-pl-pod --name ce-pl-member ctrwatch-test:1)
+	infra=$(rt podman "$RTDIR" pod inspect ce-pl-pod | jq -r '(.InfraContainerID // .[0].InfraContainerID)')
+	k=$(rt podman "$RTDIR" run -d --name ce-pl-k8s --label io.kubernetes.pod.name=kp \
+		--label io.kubernetes.pod.namespace=kns --label io.kubernetes.pod.uid=9-9 ctrwatch-test:1)
+	{ rec existing_container podman "$infra" 1; rec existing_container podman "$m" 2
+	  rec existing_container podman "$k" 3; } >"$T/in"
+	run --separate-stderr ctrenrich --no-discover --socket "podman=$T/p.sock" "$T/in"
+	assert_success
+	assert_equal "$(got 1)" "$(podman_fields "$infra")"
+	assert_equal "$(got 2)" "$(podman_fields "$m")"
+	assert_equal "$(got 3)" "$(podman_fields "$k")"
+	assert_equal "$(field 1 pod_sandbox)" true
+	assert_equal "$(field 2 pod_name)" ce-pl-pod
+	assert_equal "$(field 3 pod_name)" kp
+	run cut -d' ' -f1-3 "$T/p.log"
+	assert_output "$(printf 'GET /v4.0.0/libpod/images/json 200\nGET /v4.0.0/libpod/containers/json?pod=true 200')"
+	rt podman "$RTDIR" rm -f -t 0 "$k" >/dev/null
+	rt podman "$RTDIR" pod rm -f -t 0 ce-pl-pod >/dev/null
 }
 
 @test "real podman: Kubernetes labels win over the Podman pod" {
