@@ -11,12 +11,18 @@
  *   GET /v4.0.0/libpod/images/<image id>/json Digest
  * A pod's infra container is the sandbox. Kubernetes labels on the container win over the Podman
  * pod's name.
+ *
+ * A create that Podman's event log answered (lookup_podlog.c) asks only its image's digest:
+ *   GET /v4.0.0/libpod/images/<name>/json    Digest; the image lock only, not the container's
+ * and that answer is kept (a few images), as are the pods' names and infra containers (pods
+ * are not renamed, nor given another infra container), for the log's lookups to use.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
+#include "backend_podman.h"
 #include "codec/jp.h"
 #include "be_json.h"
 
@@ -26,16 +32,96 @@ enum {
 	STEP_INSPECT,
 	STEP_POD,
 	STEP_IMAGE,
+	STEP_DIGEST, /* the event log answered: the image's digest, by the image's name */
 };
 
-/* Scratch: the pod id and the image id still to ask for ("" when nothing to ask). */
+/*
+ * Scratch: the pod id and the image id still to ask for ("" when nothing to ask); for
+ * STEP_DIGEST, the image's name and the event log's image generation when it was asked.
+ */
 #define SCR_POD(lk) ((lk)->scratch)
 #define SCR_IMAGE(lk) ((lk)->scratch + 128)
+#define SCR_NAME(lk) ((lk)->scratch + 200)
+#define SCR_NAME_MAX 255
+#define SCR_GEN(lk) ((lk)->scratch + 456)
 
-/* The backend's state, one a service: a tokenizer, reused. */
+#define DIGESTS 16 /* image digests kept, by name */
+#define PODS 64	   /* pods kept */
+
+struct digest_entry {
+	char image[SCR_NAME_MAX + 1]; /* "" when free */
+	char digest[80];
+	unsigned long image_gen;
+};
+
+struct pod_entry {
+	char id[65]; /* "" when free */
+	char name[256];
+	char infra[65];
+};
+
+/* The backend's state, one a service. */
+struct podman {
+	struct jp doc; /* first (be_json_state_free) */
+	struct digest_entry digests[DIGESTS];
+	struct pod_entry pods[PODS];
+	unsigned digests_next, pods_next; /* round-robin replacement */
+};
+
 static struct jp *doc_of(struct be_lookup *lk)
 {
-	return lk->state;
+	return &((struct podman *)lk->state)->doc;
+}
+
+/* True for an image name safe in a URL path as it is: [A-Za-z0-9._:/@-], no "..". */
+static bool name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > SCR_NAME_MAX || strstr(s, "..") || s[0] == '/')
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/@-") ==
+	       n;
+}
+
+const char *podman_digest(void *state, const char *image, unsigned long image_gen)
+{
+	struct podman *p = state;
+
+	for (unsigned i = 0; i < DIGESTS; i++)
+		if (p->digests[i].image_gen == image_gen && !strcmp(p->digests[i].image, image) &&
+		    *image)
+			return p->digests[i].digest;
+	return NULL;
+}
+
+static struct pod_entry *find_pod(struct podman *p, const char *pod_id)
+{
+	for (unsigned i = 0; i < PODS; i++)
+		if (*pod_id && !strcmp(p->pods[i].id, pod_id))
+			return &p->pods[i];
+	return NULL;
+}
+
+bool podman_pod(void *state, const char *pod_id, const char **name, const char **infra_id)
+{
+	struct pod_entry *e = find_pod(state, pod_id);
+
+	if (!e)
+		return false;
+	*name = e->name;
+	*infra_id = e->infra;
+	return true;
+}
+
+int podman_ask_digest(struct be_lookup *lk, const char *image, unsigned long image_gen)
+{
+	if (!name_ok(image))
+		return -1;
+	strcpy(SCR_NAME(lk), image);
+	memcpy(SCR_GEN(lk), &image_gen, sizeof(image_gen));
+	lk->step = STEP_DIGEST;
+	return 0;
 }
 
 static int podman_request(struct be_lookup *lk, struct be_request *rq)
@@ -47,6 +133,8 @@ static int podman_request(struct be_lookup *lk, struct be_request *rq)
 		return be_path(lk, rq, API "/pods/%s/json", SCR_POD(lk));
 	case STEP_IMAGE:
 		return be_path(lk, rq, API "/images/%s/json", SCR_IMAGE(lk));
+	case STEP_DIGEST:
+		return be_path(lk, rq, API "/images/%s/json", SCR_NAME(lk));
 	}
 	return be_bad_step(lk);
 }
@@ -117,12 +205,32 @@ static enum be_result on_inspect(struct be_lookup *lk, const struct be_response 
 	return lk->need_meta ? next(lk) : BE_DONE;
 }
 
+/* Keep what a pod lookup said: its name and infra container, which never change. */
+static void keep_pod(struct podman *p, const struct jp *doc)
+{
+	struct pod_entry *e = &p->pods[p->pods_next];
+	char id[80], name[sizeof(e->name)], infra[80] = "";
+	long n = jp__str(doc, jp__key(doc, 0, "Name"), name, sizeof(name));
+
+	if (jp__str(doc, jp__key(doc, 0, "Id"), id, sizeof(id)) != 64 || n <= 0 ||
+	    n >= (long)sizeof(name) || find_pod(p, id))
+		return;
+	if (jp__str(doc, jp__key(doc, 0, "InfraContainerID"), infra, sizeof(infra)) != 64)
+		infra[0] = '\0';
+	strcpy(e->id, id);
+	strcpy(e->name, name);
+	strcpy(e->infra, infra);
+	p->pods_next = (p->pods_next + 1) % PODS;
+}
+
 static enum be_result on_pod(struct be_lookup *lk, const struct be_response *rs)
 {
 	struct jp *doc = doc_of(lk);
 	SCR_POD(lk)[0] = '\0';
-	if (rs->status == 200 && jp__parse(doc, rs->body, rs->len) == 0 && jp__is_obj(doc, 0))
+	if (rs->status == 200 && jp__parse(doc, rs->body, rs->len) == 0 && jp__is_obj(doc, 0)) {
 		be_json_str(doc, jp__key(doc, 0, "Name"), lk->m, M_POD_NAME);
+		keep_pod(lk->state, doc);
+	}
 	return next(lk);
 }
 
@@ -135,17 +243,47 @@ static enum be_result on_image(struct be_lookup *lk, const struct be_response *r
 	return next(lk);
 }
 
+/* The event log answered all but the digest: ask it by the image's name, and keep it. */
+static enum be_result on_digest(struct be_lookup *lk, const struct be_response *rs)
+{
+	struct podman *p = lk->state;
+	struct jp *doc = doc_of(lk);
+	struct digest_entry *e = &p->digests[p->digests_next];
+	char digest[sizeof(e->digest) + 1];
+	long n;
+
+	if (rs->status != 200 || jp__parse(doc, rs->body, rs->len) < 0 || !jp__is_obj(doc, 0)) {
+		/* Re-tagged or removed since: the whole answer from the container's inspect. */
+		meta__clear(lk->m);
+		lk->got_meta = false;
+		lk->step = STEP_INSPECT;
+		return BE_MORE;
+	}
+	n = jp__str(doc, jp__key(doc, 0, "Digest"), digest, sizeof(digest));
+	if (n > 0 && meta__set(lk->m, M_DIGEST, digest, (size_t)n) < 0)
+		return be_bad(lk, "out of memory");
+	if (n >= 0 && (size_t)n < sizeof(e->digest)) {
+		strcpy(e->image, SCR_NAME(lk));
+		strcpy(e->digest, digest);
+		memcpy(&e->image_gen, SCR_GEN(lk), sizeof(e->image_gen));
+		p->digests_next = (p->digests_next + 1) % DIGESTS;
+	}
+	return BE_DONE;
+}
+
 static enum be_result podman_response(struct be_lookup *lk, const struct be_response *rs)
 {
-	static be_on_fn *const on[] = {
-	    [STEP_INSPECT] = on_inspect, [STEP_POD] = on_pod, [STEP_IMAGE] = on_image};
+	static be_on_fn *const on[] = {[STEP_INSPECT] = on_inspect,
+				       [STEP_POD] = on_pod,
+				       [STEP_IMAGE] = on_image,
+				       [STEP_DIGEST] = on_digest};
 
 	return be_on_step(lk, rs, on, sizeof(on) / sizeof(on[0]));
 }
 
 const struct backend backend_podman = {
     .name = "podman",
-    .state_size = sizeof(struct jp),
+    .state_size = sizeof(struct podman),
     .state_free = be_json_state_free,
     .id_ok = be_id_hex64,
     .request = podman_request,

@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "log.h"
 #include "out.h"
+#include "podlog.h"
 
 uint64_t engine_now_ms(void)
 {
@@ -62,6 +63,7 @@ static void runtimes_free(struct engine *e)
 		if (e->rt[i].state && e->rt[i].be->state_free)
 			e->rt[i].be->state_free(e->rt[i].state);
 		free(e->rt[i].state);
+		podlog__free(e->rt[i].podlog);
 	}
 }
 

@@ -10,6 +10,7 @@
  *	queue.c		the records held, in input order, and writing them out
  *	lookup.c	a container record's lookup: which runtime to ask, retries, deadlines
  *	cache.c		what create lookups leave for removals (bounded)
+ *	lookup_podlog.c	a Podman create answered from Podman's event log (podlog.h)
  *	transport.c	requests in flight: libcurl's multi interface over Unix sockets
  *
  * Every input record takes a slot, in input order. Records that are not container records are
@@ -46,6 +47,7 @@ struct engine_opts {
 	unsigned queue_size;   /* records held at once; input is not read while full */
 	unsigned cache_size;   /* container cache entries */
 	size_t max_response;   /* bytes; a bigger answer is "response too large" */
+	const char *podman_events; /* Podman's event log, "none", or NULL: found (podlog.h) */
 };
 
 #define ENGINE_TIMEOUT_MS 2000
@@ -99,6 +101,8 @@ struct slot_list {
 struct runtime {
 	const struct backend *be;
 	void *state;
+	struct podlog *podlog; /* Podman's event log, once followed (lookup_podlog.c) */
+	bool podlog_off;       /* it has none to read */
 };
 
 struct engine {
@@ -173,6 +177,13 @@ void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_
 void lookup_failed(struct engine *e, struct slot *s, const char *why, uint64_t now);
 /* Start what may start, expire what waited too long. Returns ms until something is due. */
 long lookup_run_waiting(struct engine *e, uint64_t now);
+
+/*
+ * lookup_podlog.c: s, a lookup about to ask Podman (s->rt_cur), answered from its event log:
+ * 0 when taken (finished, or its one request started), > 0 to look again in that many ms,
+ * < 0 to ask the API.
+ */
+long podlog_lookup(struct engine *e, struct slot *s, uint64_t now);
 
 /* cache.c: what create lookups leave for removals. */
 struct cache *cache__new(size_t cap);
