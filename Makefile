@@ -141,6 +141,8 @@ bench:
 	$(Q)$(MAKE) --no-print-directory all unit
 	$(Q)tests/bench/run $(SECTIONS)
 
+# The version is written where the sources leave it out: into scripts/ctrwatch's version= and
+# into each man page's .TH line ("ctrwatch", the source of the page, becomes "ctrwatch VERSION").
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
 	install -d $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(mandir)/man8
@@ -149,8 +151,10 @@ install: all
 		install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$$d/$$p; done
 	if [ -f scripts/ctrwatch ]; then install -m 755 scripts/ctrwatch $(DESTDIR)$(sbindir)/ctrwatch && \
 		sed -i 's/^version=$$/version=$(VERSION)/' $(DESTDIR)$(sbindir)/ctrwatch; fi
-	for m in man/*.[178]; do \
-		install -m 644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/; done
+	for m in man/*.[178]; do d=$(DESTDIR)$(mandir)/man$${m##*.}/$${m##*/}; \
+		install -m 644 $$m $$d && sed -i '1s/^\(\.TH .*\) "ctrwatch" /\1 "ctrwatch $(VERSION)" /' $$d && \
+		grep -q '^\.TH .* "ctrwatch $(VERSION)" ' $$d || \
+		{ echo "make install: $$m: its .TH line has no \"ctrwatch\" to give the version" >&2; exit 1; }; done
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(bindir)/$$p $(DESTDIR)$(sbindir)/$$p; done

@@ -125,7 +125,7 @@ struct filter_input {
 	struct filter *f;
 	int argc, next; /* argv[next] is the input to open after this one */
 	char **argv;
-	bool stopped;	/* --strict stopped: open nothing more */
+	bool stopped; /* --strict or a stop signal: open nothing more */
 	const char *name;
 	int fd;
 	struct line_reader *lr; /* NULL once every input is done */
@@ -192,15 +192,32 @@ void filter_input__free(struct filter_input *in)
 	free(in);
 }
 
-void filter_input__bad(struct filter_input *in, const char *err)
+void filter_input__bad_at(struct filter_input *in, const char *name, unsigned long no,
+			  const char *err)
 {
 	in->f->bad++;
-	filter_bad_line(in->name, in->no, err ? err : "bad record");
+	filter_bad_line(name, no, err ? err : "bad record");
 	if (in->f->strict) {
 		in->status = EXIT_DATAERR;
 		in->stopped = true;
 		input_close(in);
 	}
+}
+
+void filter_input__bad(struct filter_input *in, const char *err)
+{
+	filter_input__bad_at(in, in->name, in->no, err);
+}
+
+unsigned long filter_input__where(const struct filter_input *in, const char **name)
+{
+	*name = in->name;
+	return in->no;
+}
+
+void filter_input__stop(struct filter_input *in)
+{
+	in->stopped = true;
 }
 
 int filter_input__next(struct filter_input *in, struct rec **r)
@@ -211,9 +228,9 @@ int filter_input__next(struct filter_input *in, struct rec **r)
 		const char *err = NULL;
 
 		if (line_reader__next_buffered(in->lr, &l) != 1) {
-			if (!line_reader__eof(in->lr))
+			if (!line_reader__eof(in->lr) && !in->stopped)
 				return 0;
-			input_next_file(in);
+			input_next_file(in); /* stopped: opens nothing */
 			continue;
 		}
 		in->no = l.no;

@@ -68,6 +68,26 @@ int filter_input__next(struct filter_input *in, struct rec **r);
 /* The stage cannot use the record just returned (err says why): reported as bad input. */
 void filter_input__bad(struct filter_input *in, const char *err);
 
+/*
+ * Where the record just returned came from: its line number, and in *name its input's name
+ * ("-" for stdin), valid for the whole run.
+ */
+unsigned long filter_input__where(const struct filter_input *in, const char **name);
+
+/*
+ * A record returned earlier is bad input after all (err says why: the stage found it out only
+ * later), at name:no as filter_input__where() gave them. Reported, and --strict stops there.
+ */
+void filter_input__bad_at(struct filter_input *in, const char *name, unsigned long no,
+			  const char *err);
+
+/*
+ * Stop reading (SIGINT, SIGTERM): the whole lines already read are still returned, then
+ * filter_input__next() says every input is done; nothing more is read or opened. A line not
+ * read to its end is left.
+ */
+void filter_input__stop(struct filter_input *in);
+
 /* The descriptor to poll for input, or -1 when every input is done. */
 int filter_input__fd(const struct filter_input *in);
 

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,8 +17,6 @@ struct line_reader {
 	unsigned long lineno;
 	bool eof;
 	bool skipping; /* dropping the rest of a line that was too long */
-	void (*idle)(void *);
-	void *idle_ctx;
 };
 
 struct line_reader *line_reader__new(int fd, size_t max_line)
@@ -45,12 +42,6 @@ void line_reader__free(struct line_reader *lr)
 		return;
 	free(lr->buf);
 	free(lr);
-}
-
-void line_reader__set_idle(struct line_reader *lr, void (*fn)(void *), void *ctx)
-{
-	lr->idle = fn;
-	lr->idle_ctx = ctx;
 }
 
 bool line_reader__eof(const struct line_reader *lr)
@@ -129,43 +120,4 @@ ssize_t line_reader__fill(struct line_reader *lr)
 	else if (n == 0)
 		lr->eof = true;
 	return n;
-}
-
-/*
- * Wait until fd can be read: an input someone made non-blocking (O_NONBLOCK belongs to the
- * open file, so a shell or a previous reader can set it on our stdin) is still input.
- */
-static int wait_readable(int fd)
-{
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	int n;
-
-	do
-		n = poll(&pfd, 1, -1);
-	while (n < 0 && errno == EINTR);
-	if (n > 0 && (pfd.revents & POLLNVAL)) {
-		errno = EBADF;
-		return -1;
-	}
-	return n < 0 ? -1 : 0;
-}
-
-int line_reader__next(struct line_reader *lr, struct line *l)
-{
-	for (;;) {
-		if (line_reader__next_buffered(lr, l))
-			return 1;
-		if (lr->eof)
-			return 0;
-		if (lr->idle) {
-			struct pollfd pfd = {.fd = lr->fd, .events = POLLIN};
-
-			if (poll(&pfd, 1, 0) == 0)
-				lr->idle(lr->idle_ctx);
-		}
-		if (line_reader__fill(lr) >= 0)
-			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) || wait_readable(lr->fd) < 0)
-			return -1;
-	}
 }

@@ -1,6 +1,7 @@
 /*
  * A line reader over a file descriptor: one buffer, reused, no allocation per line.
- * Lines longer than a limit are reported once (too_long) and their bytes skipped.
+ * Lines longer than a limit are reported once (too_long) and their bytes skipped. The caller
+ * owns the waiting (common/filter.c): a read may say EAGAIN, which is no end of input.
  */
 #ifndef CTRWATCH_LINE_H
 #define CTRWATCH_LINE_H
@@ -32,9 +33,6 @@ struct line_reader;
 struct line_reader *line_reader__new(int fd, size_t max_line);
 void line_reader__free(struct line_reader *lr);
 
-/* Call fn(ctx) before each read that would block (used to flush output: DESIGN.md). */
-void line_reader__set_idle(struct line_reader *lr, void (*fn)(void *), void *ctx);
-
 /*
  * The next line already in the buffer, without reading: 1 when *l was set, 0 when more input is
  * needed (or, after end of input, when no line is left). A final line without '\n' is returned
@@ -47,11 +45,5 @@ ssize_t line_reader__fill(struct line_reader *lr);
 
 /* True once read(2) returned 0. */
 bool line_reader__eof(const struct line_reader *lr);
-
-/*
- * The next line, reading as needed: 1 got one, 0 end of input, -1 read error (errno). A
- * non-blocking fd is waited on (poll) when it has nothing ready, never taken for an error.
- */
-int line_reader__next(struct line_reader *lr, struct line *l);
 
 #endif

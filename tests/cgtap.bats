@@ -10,6 +10,8 @@ setup() {
 	T=ctrwatch-test-$$-$BATS_TEST_NUMBER
 	MADE=()
 	CGTAP_PID=
+	CGTAP_JOIN=() # cgroup.procs files cgtap's process joins before it starts
+	CGTAP_VIA=()  # a command that runs cgtap, such as unshare -C
 	OUT=$BATS_TEST_TMPDIR/out
 	ERR=$BATS_TEST_TMPDIR/err
 }
@@ -61,7 +63,11 @@ cg_mkdir() {
 # ignored, and cgtap keeps a stop signal that was ignored at entry ignored.
 start_cgtap() {
 	rm -f "$OUT" "$ERR" # a second start must not see the first one's "attached"
-	(trap - INT; exec cgtap -v "$@") >"$OUT" 2>"$ERR" 3>&- &
+	(
+		trap - INT
+		for p in "${CGTAP_JOIN[@]}"; do echo "$BASHPID" >"$p"; done
+		exec "${CGTAP_VIA[@]}" cgtap -v "$@"
+	) >"$OUT" 2>"$ERR" 3>&- &
 	CGTAP_PID=$!
 	local i
 	for i in $(seq 200); do
@@ -400,6 +406,93 @@ all_mounts() {
 	[ "$(grep -c "\"cgroup_exists\".*/$T/pre/p" "$OUT")" -eq 300 ]
 }
 
+# The cgroup_exists records under /$T of $1 (NDJSON), as "cgroup_id level path" lines, sorted.
+exists_under_t() {
+	jq -r --arg t "/$T" 'select(.event == "cgroup_exists" and (.path == $t or
+		(.path | startswith($t + "/")))) | "\(.cgroup_id) \(.level) \(.path)"' "$1" | sort
+}
+
+# cgtap --scan in a cgroup namespace of its own rooted at /$T/ns of controller $1 (as containerd
+# starts a container on a cgroup v2 node): scan and live records carry the paths, levels and ids
+# that cgtap run outside the namespace gives, from the hierarchy's root.
+check_cgroupns() {
+	local ctl=$1 mnt hid want
+	require_cmd unshare
+	mnt=$(cg_mount "$ctl")
+	hid=$(cg_hier "$ctl")
+	[ -n "$mnt" ] && [ -n "$hid" ] || fail "no $ctl hierarchy"
+	cg_mkdir "$mnt/$T"
+	mkdir -p "$mnt/$T/ns/inner" "$mnt/$T/sib"
+	# What cgtap outside the namespace sees
+	timeout 30 cgtap --scan --hierarchy "$ctl" --duration 0 >"$BATS_TEST_TMPDIR/outside" ||
+		fail "cgtap --scan outside the namespace failed"
+	want=$(exists_under_t "$BATS_TEST_TMPDIR/outside")
+	[ "$(wc -l <<<"$want")" -eq 4 ] || fail "outside: $want"
+
+	CGTAP_JOIN=("$mnt/$T/ns/cgroup.procs")
+	CGTAP_VIA=(unshare -C)
+	start_cgtap --scan --hierarchy "$ctl"
+	# It really runs in a namespace of its own, rooted at /$T/ns
+	[ "$(readlink "/proc/$CGTAP_PID/ns/cgroup")" != "$(readlink /proc/self/ns/cgroup)" ] ||
+		fail "cgtap is in this test's cgroup namespace"
+	grep -q "^$hid:[^:]*:/$T/ns\$" "/proc/$CGTAP_PID/cgroup" || fail "cgtap is not in /$T/ns"
+	local i
+	for i in $(seq 200); do grep -q "scan of hierarchy $hid done" "$ERR" && break; sleep 0.05; done
+	mkdir "$mnt/$T/ns/live" "$mnt/$T/live2"
+	wait_lines 2 "\"cgroup_mkdir\""
+	stop_cgtap
+	assert_success
+
+	assert_equal "$(exists_under_t "$OUT")" "$want"
+	jq -se --arg t "/$T" --argjson h "$hid" \
+		--argjson id1 "$(stat -c %i "$mnt/$T/ns/live")" --argjson id2 "$(stat -c %i "$mnt/$T/live2")" '
+		(map(select(.event == "cgroup_mkdir" and .hierarchy_id == $h and
+			(.path | startswith($t + "/")))) |
+			map([.cgroup_id, .level, .path]) == [[$id1, 3, $t + "/ns/live"], [$id2, 2, $t + "/live2"]]) and
+		(map(select(.event == "cgroup_exists" and .path == "/")) | length == 1 and .[0].level == 0 and
+			.[0].cgroup_id == 1) and
+		(map(select(.path | startswith("/.."))) == [])' "$OUT" ||
+		fail "wrong records in the namespace: $(cat "$OUT")"
+}
+
+@test "in a cgroup namespace of its own (cgroup2) cgtap's paths start at the hierarchy root, as outside" {
+	require_root
+	check_cgroupns unified
+}
+
+@test "in a cgroup namespace of its own (cgroup v1 memory) cgtap's paths start at the hierarchy root" {
+	require_root
+	[ -n "$(cg_mount memory)" ] || skip "no cgroup v1 memory hierarchy on this host"
+	check_cgroupns memory
+}
+
+@test "a cgroupfs showing only part of its hierarchy, or --cgroupfs not at a root, is refused in one line" {
+	require_root
+	require_cmd unshare
+	local mnt part=$BATS_TEST_TMPDIR/part
+	mnt=$(cg_mount unified)
+	cg_mkdir "$mnt/$T"
+	mkdir "$mnt/$T/ns" "$part"
+	# In a cgroup namespace rooted at /$T/ns, with a fresh cgroup2 mount (that shows /$T/ns) and
+	# no other: where /$T/ns is in the hierarchy cannot be seen from inside.
+	run --separate-stderr timeout 30 bash -c '
+		echo $$ >"$1/cgroup.procs"
+		exec unshare -C -m --propagation private bash -c "
+			findmnt -rn -t cgroup2 -o TARGET | while read -r t; do umount -l \"\$t\"; done
+			mount -t cgroup2 none \"\$1\" && exec cgtap --scan --hierarchy unified --duration 0" _ "$2"
+	' _ "$mnt/$T/ns" "$part"
+	assert_failure 1
+	assert_equal "$output" ""
+	[[ $stderr == "cgtap: cgroupfs '$part' holds only part of hierarchy 0, from '/' of this cgroup namespace"*"--cgroupfs" ]] ||
+		fail "wrong message: $stderr"
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	# A sub-directory given as --cgroupfs would give paths from the wrong directory
+	run --separate-stderr timeout 30 cgtap --scan --hierarchy unified --cgroupfs "$mnt/$T" --duration 0
+	assert_failure 1
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cgtap: '$mnt/$T' is not the root of its cgroup hierarchy: --cgroupfs takes the mount point of the whole hierarchy"
+}
+
 @test "a burst of 20,000 mkdir+rmdir reaches cgtap whole with the default ring buffer" {
 	require_root
 	local mnt mine lost rate
@@ -512,6 +605,19 @@ all_mounts() {
 	[[ $stderr == *"cgtap: hierarchy all"* ]]
 	run --separate-stderr timeout 30 cgtap --duration 1ms
 	assert_equal "$stderr" ""
+}
+
+@test "-vv: libbpf's messages reach stderr a line each, prefixed and terminal-safe" {
+	require_root
+	run --separate-stderr timeout 30 cgtap -vv --hierarchy unified --duration 0
+	assert_success
+	assert_equal "$output" ""
+	printf '%s\n' "$stderr" >"$ERR"
+	[ "$(grep -c '^cgtap: libbpf: ' "$ERR")" -gt 20 ] || fail "no libbpf debug messages: $stderr"
+	run grep -v '^cgtap: ' "$ERR"
+	assert_failure # every line has the prefix, a multi-line message included
+	LC_ALL=C grep -naP '[\x00-\x09\x0b-\x1f\x7f]' "$ERR" && fail "raw control bytes on stderr"
+	return 0
 }
 
 @test "--scan of a directory that is not a cgroupfs fails with one clear line" {

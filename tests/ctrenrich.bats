@@ -157,6 +157,39 @@ field() {
 	assert_equal "$output" '{"event":"lost","ts":1,"count":3}'
 }
 
+# long_rec TS LEN: a garden container record (no lookup) padded to LEN bytes.
+long_rec() {
+	local r
+	r=$(rec container_create garden "$(cid "$1")" "$1")
+	r=${r%\}},\"pad\":\"
+	printf '%s%s"}\n' "$r" "$(head -c $(($2 - ${#r} - 2)) /dev/zero | tr '\0' x)"
+}
+
+@test "a record the added fields would take past the line limit is passed on unchanged, by line" {
+	# The limit is 262,144 bytes (ctr-records(7)). Line 2 has room for fewer bytes than
+	# ctrenrich adds; line 3 for enough of them.
+	{
+		rec container_create garden "$(cid 1)" 1
+		long_rec 2 262044
+		long_rec 3 261500
+		printf '{"event":"lost","ts":4,"count":1}\n'
+	} >"$T/in"
+	[ "$(sed -n 2p "$T/in" | wc -c)" -eq 262045 ]
+	run --separate-stderr ctrenrich --no-discover "$T/in"
+	assert_success
+	assert_equal "$(jq -r .ts <<<"$output" | paste -sd,)" 1,2,3,4
+	cmp <(sed -n 2p <<<"$output") <(sed -n 2p "$T/in")
+	assert_equal "$(field 3 enrich_error)" 'runtime garden not supported'
+	[ "$(sed -n 3p <<<"$output" | wc -c)" -gt 261501 ]
+	assert_equal "$(awk 'length > 262144' <<<"$output" | wc -l)" 0
+	assert_equal "$stderr" "ctrenrich: $T/in:2: record would grow past the line limit: passed on unchanged"
+	# --strict stops reading there: what was read before it was found comes out, status 65
+	run --separate-stderr ctrenrich --strict --no-discover "$T/in"
+	assert_failure 65
+	cmp <(sed -n 2p <<<"$output") <(sed -n 2p "$T/in")
+	assert_equal "$stderr" "ctrenrich: $T/in:2: record would grow past the line limit: passed on unchanged"
+}
+
 @test "stdout carries only records even with -v" {
 	fake_start d
 	rec container_create docker "$(cid 1)" >"$T/in"
@@ -474,15 +507,17 @@ faulty() {
 
 @test "fault: a runtime that never answers: the deadline holds for every record" {
 	fake_start d --mode hang
-	recs container_create docker 1 20 >"$T/in"
+	recs container_create docker 1 40 >"$T/in"
 	start=$(date +%s%N)
 	run --separate-stderr ctrenrich --timeout 500ms --no-discover --socket "docker=$T/d.sock" "$T/in"
 	ms=$((($(date +%s%N) - start) / 1000000))
-	echo "# 20 lookups to a runtime that never answers, deadline 500 ms: all out in ${ms} ms" >&3
+	echo "# 40 lookups to a runtime that never answers, deadline 500 ms: all out in ${ms} ms" >&3
 	assert_success
-	assert_equal "$(grep -c '"enrich_error":"timeout"' <<<"$output")" 20
-	# in parallel: one deadline, not twenty (loose bound for a loaded 2-CPU machine)
-	[ "$ms" -lt 2000 ]
+	assert_equal "$(grep -c '"enrich_error":"timeout"' <<<"$output")" 40
+	# The promise: each record out by its deadline, 500 ms after it was read (all are read at
+	# once), checked with a margin of 8 s for start-up on a loaded machine. Deadlines one after
+	# another (20 s) would break it.
+	[ "$ms" -lt 8500 ] || fail "40 records with a 500 ms deadline took ${ms} ms"
 	faulty --timeout 300ms --socket "docker=$T/d.sock"
 	assert_equal "$(field 2 enrich_error)" timeout
 	assert_equal "$(field 5 enrich_error)" timeout
@@ -490,18 +525,38 @@ faulty() {
 
 @test "fault: never answering: a record leaves one deadline after it came, not held by later ones" {
 	fake_start d --mode hang
-	# records 1.5 s apart, deadline 300 ms: the first is out before the second is written
-	run bash -c "{ $(declare -f rec cid); rec container_create docker \$(cid 1) 1; sleep 1.5
-		date +%s%N >'$T/written2'; rec container_create docker \$(cid 2) 2; } |
-		ctrenrich --timeout 300ms --no-discover --socket docker='$T/d.sock' |
-		while IFS= read -r l; do echo \"\$(date +%s%N) \$l\"; done"
+	mkfifo "$T/fifo"
+	ctrenrich --timeout 300ms --no-discover --socket "docker=$T/d.sock" <"$T/fifo" >"$T/out" &
+	pid=$!
+	exec 5>"$T/fifo"
+	rec container_create docker "$(cid 1)" 1 >&5
+	# Out at its deadline while the input stays open and the next record is not written yet
+	# (300 ms; up to 10 s is the margin for a loaded machine).
+	for _ in $(seq 200); do [ -s "$T/out" ] && break; sleep 0.05; done
+	[ "$(wc -l <"$T/out")" -eq 1 ] || fail "the first record waited for more input"
+	rec container_create docker "$(cid 2)" 2 >&5
+	exec 5>&-
+	wait_pid "$pid"
+	assert_equal "$(grep -c '"enrich_error":"timeout"' "$T/out")" 2
+}
+
+@test "fault: with every transfer busy, a record with no socket to ask fails at once, saying so" {
+	# The one transfer waits on a runtime that never answers. The podman record has no socket
+	# known, the containerd one a path with nothing there: each ends with its reason, before
+	# the docker one, not at its deadline with "timeout" for want of a transfer.
+	fake_start d --mode hang
+	{
+		rec container_create docker "$(cid 1)" 1
+		rec container_create podman "$(cid 2)" 2
+		rec container_create containerd "$(cid 3)" 3
+	} >"$T/in"
+	run --separate-stderr ctrenrich --unordered --max-inflight 1 --timeout 2s --no-discover \
+		--socket "docker=$T/d.sock" --socket "containerd=$T/none.sock" "$T/in"
 	assert_success
-	out1=$(sed -n 1p <<<"$output" | cut -d' ' -f1)
-	out2=$(sed -n 2p <<<"$output" | cut -d' ' -f1)
-	written2=$(cat "$T/written2")
-	echo "# first out $(((written2 - out1) / 1000000)) ms before the second was written; second out $(((out2 - written2) / 1000000)) ms after" >&3
-	[ "$out1" -lt "$written2" ]
-	[ "$(grep -c '"enrich_error":"timeout"' <<<"$output")" -eq 2 ]
+	assert_equal "$(jq -r .ts <<<"$output" | paste -sd,)" 2,3,1
+	assert_equal "$(field 1 enrich_error)" 'no socket for podman'
+	assert_equal "$(field 2 enrich_error)" 'no socket for containerd'
+	assert_equal "$(field 3 enrich_error)" timeout
 }
 
 @test "fault: a runtime that dies and comes back is used again" {
@@ -559,8 +614,8 @@ faulty() {
 	assert_equal "$(jq -r 'select(.enrich_error) | .ts' <<<"$output" | wc -l)" 0
 	inflight=$(stat_of d max_inflight)
 	echo "# 1000 lookups (2000 requests) in ${ms} ms; sequential would take ~50000 ms; server saw ${inflight} at once" >&3
+	# many at once: an outcome, not a speed (the time above is only reported)
 	[ "$inflight" -ge 32 ]
-	[ "$ms" -lt 25000 ] # 2x faster than sequential at the very least (in practice ~20x)
 }
 
 @test "--max-inflight bounds the requests the runtime sees at once" {
@@ -589,6 +644,22 @@ faulty() {
 	assert_success
 	diff <(jq -r .ts <<<"$output") <(seq 200)
 	[ "$(stat_of d max_inflight)" -le 3 ]
+}
+
+@test "a full queue takes the lines already read as soon as a slot frees (--queue-size 1)" {
+	# Records that need no runtime are done when read: each frees its slot at once, and the next
+	# line is already in the buffer. ctrenrich must take it then, not first sleep in its poll
+	# (it used to, for the default 1000 ms, after each record: 5 records took 5 s). Counted,
+	# not timed: no wait may run out its time, as one does only when it slept with work at hand.
+	recs container_create garden 1 5 >"$T/in"
+	# LeakSanitizer cannot run under ptrace
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		run strace -f -qq -e trace=poll,ppoll -o "$T/trace" ctrenrich --queue-size 1 --no-discover "$T/in"
+	assert_success
+	assert_equal "$(jq -r .ts <<<"$output" | paste -sd,)" 1,2,3,4,5
+	grep -q poll "$T/trace" || fail "strace saw no poll: $(head -5 "$T/trace")"
+	slept=$(grep -F '= 0 (Timeout)' "$T/trace" | grep -Ev ', 0\) += 0 |\{tv_sec=0, tv_nsec=0\}' || true)
+	[ -z "$slept" ] || fail "waited with lines to take: $slept"
 }
 
 @test "--cache-size bounds the cache: an evicted container is looked up whole at removal" {

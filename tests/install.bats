@@ -31,6 +31,18 @@ teardown() {
 	assert_output "ctrwatch $v"
 }
 
+@test "make install writes the Makefile's version into every man page's .TH line" {
+	local m n=0
+	run make -C "$ROOT" -s install DESTDIR="$TMP/root" prefix=/usr VERSION=9.8.7
+	assert_success
+	for m in "$TMP"/root/usr/share/man/man*/*; do
+		head -1 "$m" | grep -q '^\.TH [^ ]* [178] [^ ]* "ctrwatch 9\.8\.7" ' || fail "$m: $(head -1 "$m")"
+		n=$((n + 1))
+	done
+	[ "$n" -eq "$(ls "$ROOT"/man/*.[178] | wc -l)" ]
+	assert_equal "$("$TMP/root/usr/sbin/ctrwatch" --version)" "ctrwatch (ctrwatch) 9.8.7"
+}
+
 @test "make uninstall removes what make install put there" {
 	make -C "$ROOT" -s install DESTDIR="$TMP/root" prefix=/usr
 	run make -C "$ROOT" -s uninstall DESTDIR="$TMP/root" prefix=/usr

@@ -47,6 +47,18 @@ wait_for() {
 	return 1
 }
 
+# stage_pid ROOT NAME: the PID of ROOT's descendant named NAME (ctrwatch runs each stage
+# under a wrapper subshell, so a stage is a grandchild); fails when there is none.
+stage_pid() {
+	local p c
+	for p in $(tree_pids "$1"); do
+		{ read -r c <"/proc/$p/comm"; } 2>/dev/null || continue
+		[ "$c" = "$2" ] && echo "$p" && return 0
+	done
+	echo "no process named $2 under $1" >&2
+	return 1
+}
+
 # container_cgroup: a cgroup shaped like a container's (a bare 64-hex id under a parent of this
 # test's own) in the cpuset hierarchy, the one ctrwatch watches by default. Sets CG and ID.
 container_cgroup() {
@@ -95,7 +107,7 @@ container_cgroup() {
 	env PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/sbin/ctrwatch --no-enrich --format ndjson -v >"$T/out" 2>"$T/err" &
 	PIDS+=($!)
 	wait_for "$T/err" 'scan of hierarchy .* done'
-	[ "$(readlink "/proc/$(pgrep -P "${PIDS[0]}" -x cgtap)/exe")" = /usr/sbin/cgtap ]
+	[ "$(readlink "/proc/$(stage_pid "${PIDS[0]}" cgtap)/exe")" = /usr/sbin/cgtap ]
 	container_cgroup
 	wait_for "$T/out" "\"event\":\"container_create\".*\"container_id\":\"$ID\""
 	kill -TERM "${PIDS[0]}"
@@ -261,11 +273,11 @@ stage() {
 	id2=$("$ROOT/scripts/rt" docker "$RTDIR" run -d --name unit-after ctrwatch-test:1)
 	wait_for "$T/out" "\"event\":\"container_create\".*\"container_id\":\"$id2\".*\"container_name\":\"unit-after\""
 	# every stage runs hardened; cgtap holds no capability once attached
-	for p in $(pgrep -P "$pid"); do
+	for p in $(tree_pids "$pid"); do
 		grep -qx 'NoNewPrivs:	1' "/proc/$p/status" || fail "$(cat "/proc/$p/comm") has no no_new_privs"
 		grep -qx 'Seccomp:	2' "/proc/$p/status" || fail "$(cat "/proc/$p/comm") has no seccomp filter"
 	done
-	grep -qx 'CapEff:	0000000000000000' "/proc/$(pgrep -P "$pid" -x cgtap)/status"
+	grep -qx 'CapEff:	0000000000000000' "/proc/$(stage_pid "$pid" cgtap)/status"
 	echo "# peak memory of the pipeline: $(($(cat "$MEMCG/memory.max_usage_in_bytes") >> 20)) MiB of $(($(cat "$MEMCG/memory.limit_in_bytes") >> 20))" >&3
 	kill -TERM "$pid"
 	wait "$pid" || fail "ctrwatch exited with status $?: $(cat "$T/err")"

@@ -134,7 +134,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 }
 
 @test "a bad option is named escaped, not echoed raw by getopt" {
-	for p in ctrdetect ctrfmt; do
+	for p in cgtap ctrdetect ctrfmt ctrenrich; do
 		run --separate-stderr "$p" $'--\e]0;x\a' </dev/null
 		assert_failure 2
 		printf '%s\n' "$stderr" >"$TMP/err"
@@ -150,4 +150,38 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 	run --separate-stderr ctrdetect -n </dev/null
 	assert_failure 2
 	[[ "$stderr" == "ctrdetect: option '-n' needs a value"* ]]
+	run --separate-stderr ctrenrich --unordered=1 </dev/null
+	assert_failure 2
+	[[ "$stderr" == "ctrenrich: option '--unordered' takes no value"* ]]
+	run --separate-stderr ctrenrich --socket </dev/null
+	assert_failure 2
+	[[ "$stderr" == "ctrenrich: option '--socket' needs a value"* ]]
+}
+
+@test "cgtap names a bad option, a missing value and a stray argument escaped, before it needs root" {
+	run --separate-stderr cgtap --scan=1 </dev/null
+	assert_failure 2
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cgtap: option '--scan' takes no value"$'\n'"Try 'cgtap --help' for more information."
+	run --separate-stderr cgtap -sc </dev/null
+	assert_failure 2
+	[[ "$stderr" == "cgtap: option '-c' needs a value"* ]] || fail "$stderr"
+	run --separate-stderr cgtap --hierarchy </dev/null
+	assert_failure 2
+	[[ "$stderr" == "cgtap: option '--hierarchy' needs a value"* ]] || fail "$stderr"
+	run --separate-stderr cgtap -s $'-\xe2\x80\xae' </dev/null
+	assert_failure 2
+	printf '%s\n' "$stderr" >"$TMP/err"
+	refute_raw_unsafe "$TMP/err"
+	[[ "$stderr" == "cgtap: unknown option '-\\xe2'"* ]] || fail "$stderr"
+	local a=$'\e]0;x\a\\' # ESC, BEL and a backslash
+	run --separate-stderr cgtap "$a" </dev/null
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "cgtap: unexpected argument '\\x1b]0;x\\x07\\\\'"
+	run --separate-stderr cgtap --ringbuf-size "$a" </dev/null
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "cgtap: --ringbuf-size: '\\x1b]0;x\\x07\\\\' is not a size"
+	run --separate-stderr cgtap --ringbuf-size "4M$a" </dev/null
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "cgtap: --ringbuf-size: '4M\\x1b]0;x\\x07\\\\' is not a size (use K, M or G)"
 }

@@ -308,20 +308,67 @@ stop_idle() {
 }
 
 @test "a stop signal ignored at entry stays ignored: the stage ends at end of input" {
-	local p
+	local p prog
 	cgroup_records 3
+	for prog in ctrdetect ctrenrich; do
+		rm -f "$T/fin" "$T/got"
+		mkfifo "$T/fin"
+		(trap '' INT TERM; exec "$prog" <"$T/fin" >"$T/got") &
+		p=$!
+		PIDS+=("$p")
+		exec 7>"$T/fin"
+		kill -TERM "$p"
+		kill -INT "$p"
+		cat "$T/in" >&7
+		until_true 10 eval '[ "$(wc -l <"$T/got")" -eq 3 ]' || fail "$prog stopped at a signal it ignored"
+		exec 7>&-
+		until_true 10 gone "$p" || fail "$prog did not end at end of input"
+		wait "$p"
+	done
+}
+
+@test "SIGTERM to ctrenrich waiting for input ends it at once, status 0" {
+	stop_idle TERM ctrenrich --no-discover
+}
+
+@test "SIGINT to ctrenrich with its output blocked: it writes all it read, then exits 0" {
+	stop_blocked INT ctrenrich --no-discover
+}
+
+@test "SIGTERM to ctrenrich with lookups in flight: they finish, all it read comes out, status 0" {
+	local p st t0 ms i timeout=4000
+	start_runtime # each answer after a second: a Docker lookup (two requests) takes two
+	for i in 1 2 3; do
+		printf '{"event":"container_create","ts":%d,"runtime":"docker","container_id":"%s"}\n' \
+			"$i" "$(ctr_id "$i")"
+	done >"$T/in"
+	# a second file, to be left unopened: the stop ends the input
+	printf '{"event":"lost","ts":4,"count":1}\n' >"$T/more"
 	mkfifo "$T/fin"
-	(trap '' INT TERM; exec ctrdetect <"$T/fin" >"$T/got") &
+	(trap - INT; exec ctrenrich --timeout "${timeout}ms" --no-discover \
+		--socket docker="$T/d.sock" "$T/fin" "$T/more" >"$T/got" 2>"$T/err") &
 	p=$!
 	PIDS+=("$p")
 	exec 7>"$T/fin"
-	kill -TERM "$p"
-	kill -INT "$p"
 	cat "$T/in" >&7
-	until_true 10 eval '[ "$(wc -l <"$T/got")" -eq 3 ]' || fail "ctrdetect stopped at a signal it ignored"
+	until_true 20 eval '[ "$(grep -c . "$T/rt.log")" -ge 3 ]' || fail "the lookups did not start"
+	t0=$(date +%s%N)
+	kill -TERM "$p"
+	until_true 20 gone "$p" || fail "ctrenrich still runs 20 s after SIGTERM"
+	ms=$((($(date +%s%N) - t0) / 1000000))
 	exec 7>&-
-	until_true 10 gone "$p" || fail "ctrdetect did not end at end of input"
-	wait "$p"
+	st=0
+	wait "$p" || st=$?
+	echo "# ctrenrich: 3 lookups in flight at SIGTERM; out after $ms ms" >&3
+	[ "$st" -eq 0 ] || fail "ctrenrich exited with status $st: $(cat "$T/err")"
+	[ ! -s "$T/err" ] || fail "stderr: $(cat "$T/err")"
+	# the deadline plus a second, as DESIGN.md promises (the lookups themselves take about 2 s)
+	[ "$ms" -le $((BOUND_MS - TIMEOUT_MS + timeout)) ] ||
+		fail "ctrenrich took $ms ms to stop (bound $((BOUND_MS - TIMEOUT_MS + timeout)) ms)"
+	# every record it read, in order, each with what the runtime said (it answers in time)
+	assert_equal "$(jq -r .ts "$T/got" | paste -sd,)" 1,2,3
+	assert_equal "$(jq -r 'select(.container_name != "") | .ts' "$T/got" | paste -sd,)" 1,2,3
+	assert_equal "$(jq -r 'select(.enrich_error) | .ts' "$T/got")" ''
 }
 
 @test "SIGTERM to cgtap while it is blocked writing to a full pipe: every record is written, status 0" {

@@ -2,6 +2,7 @@
  * cgtap: cgroup mkdir/rmdir from the kernel as NDJSON records, plus (--scan) the cgroups that
  * already exist. The BPF side is bpf/cgtap.bpf.c; the record contract is ctr-records(7).
  */
+#define _GNU_SOURCE /* vasprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -120,12 +121,13 @@ static void clock_measure(void)
 
 static unsigned long parse_size(const char *arg)
 {
-	char num[32];
+	char num[32], q[128];
 	size_t n = strspn(arg, "0123456789");
 	unsigned long long v, mul = 1;
 
 	if (n == 0 || n >= sizeof(num))
-		cli_usage_error("--ringbuf-size: '%s' is not a size", arg);
+		cli_usage_error("--ringbuf-size: '%s' is not a size",
+				log_quote(q, sizeof(q), arg, strlen(arg)));
 	switch (arg[n]) {
 	case '\0':
 		break;
@@ -142,23 +144,28 @@ static unsigned long parse_size(const char *arg)
 		mul = 1ull << 30;
 		break;
 	default:
-		cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)", arg);
+		goto bad_suffix;
 	}
 	if (arg[n] && arg[n + 1])
-		cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)", arg);
+		goto bad_suffix;
 	memcpy(num, arg, n);
 	num[n] = '\0';
 	v = cli_number("--ringbuf-size", num, 1, 1ull << 30) * mul;
 	if (v < 4096 || v > (1ull << 30) || (v & (v - 1)))
 		cli_usage_error("--ringbuf-size: %llu is not a power of two from 4096 to 1G", v);
 	return (unsigned long)v;
+bad_suffix:
+	cli_usage_error("--ringbuf-size: '%s' is not a size (use K, M or G)",
+			log_quote(q, sizeof(q), arg, strlen(arg)));
 }
 
 static void parse_args(int argc, char **argv)
 {
+	char q[128];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "sH:C:c:d:b:vh", options, NULL)) != -1) {
+	opterr = 0; /* cli_option_error() names a bad option, quoted */
+	while ((c = getopt_long(argc, argv, ":sH:C:c:d:b:vh", options, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			env.scan = true;
@@ -186,11 +193,12 @@ static void parse_args(int argc, char **argv)
 		case OPT_VERSION:
 			cli_version();
 		default:
-			cli_try_help();
+			cli_option_error(c, argv);
 		}
 	}
 	if (optind < argc)
-		cli_usage_error("unexpected argument '%s'", argv[optind]);
+		cli_usage_error("unexpected argument '%s'",
+				log_quote(q, sizeof(q), argv[optind], strlen(argv[optind])));
 	if (env.cgroupfs && !env.scan)
 		cli_usage_error("--cgroupfs is only used with --scan");
 	if (env.cgroupfs && !strcmp(env.hierarchy, "all"))
@@ -198,13 +206,30 @@ static void parse_args(int argc, char **argv)
 		    "--cgroupfs names one hierarchy's mount; it cannot go with --hierarchy all");
 }
 
-/* libbpf's messages: warnings and information with -v, everything with -vv. */
+/*
+ * libbpf's messages, warnings and information with -v, everything with -vv: a line at a time
+ * through warn(), so each has the prefix and is as terminal-safe as any diagnostic (libbpf
+ * quotes paths, names and the verifier's log as they are).
+ */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char *text = NULL;
+	int n;
+
 	if (!log_verbose || (level == LIBBPF_DEBUG && log_verbose < 2))
 		return 0;
-	fprintf(stderr, "cgtap: ");
-	return vfprintf(stderr, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
+	if (n < 0)
+		return 0;
+	for (const char *line = text; *line;) {
+		int len = (int)strcspn(line, "\n");
+
+		if (len)
+			warn("%.*s", len, line);
+		line += len + (line[len] == '\n');
+	}
+	free(text);
+	return n;
 }
 
 /* True when the path is not valid UTF-8, so the record needs path_hex to keep its bytes. */
@@ -336,6 +361,7 @@ struct tap {
 	struct hiers hs;
 	int target; /* the hierarchy id, or CGTAP_ALL_HIERARCHIES */
 	int scan_fd[HIER_MAX], scan_hid[HIER_MAX], nscan; /* the --scan roots, open */
+	const char *scan_prefix[HIER_MAX];		  /* their paths from the hierarchy root */
 	int64_t deadline;				  /* --duration, CLOCK_MONOTONIC ns; -1 */
 	int64_t last_clock;				  /* when clock_measure() last ran */
 };
@@ -413,12 +439,17 @@ static void explain(const char *what, int err)
 		warn("cannot %s: %s (run with -v for libbpf's messages)", what, strerror(-err));
 }
 
-/* Open the directory to walk for hierarchy h and check that it is a cgroupfs; -1 on failure. */
-static int open_scan_root(const struct hier *h, const char *override)
+/*
+ * Open the directory to walk for hierarchy h, check that it is a cgroupfs, and set *prefix to its
+ * path from the hierarchy's root, which the BPF side's paths start from whatever the mount or
+ * the cgroup namespace; -1 on failure.
+ */
+static int open_scan_root(const struct hier *h, const char *override, const char **prefix)
 {
 	const char *dir = override ? override : h->mount;
 	struct statfs sf;
-	char q[256];
+	struct stat st;
+	char q[256], r[256];
 	int fd;
 
 	if (!dir) {
@@ -442,7 +473,21 @@ static int open_scan_root(const struct hier *h, const char *override)
 		close(fd);
 		return -1;
 	}
-	return fd;
+	*prefix = !fstat(fd, &st) && hier__is_root(&st) ? "/" : override ? NULL : h->mount_root;
+	if (*prefix)
+		return fd;
+	if (override)
+		warn("'%s' is not the root of its cgroup hierarchy: --cgroupfs takes the mount "
+		     "point of the whole hierarchy",
+		     q);
+	else
+		warn("cgroupfs '%s' holds only part of hierarchy %d, from '%s' of this cgroup "
+		     "namespace, whose place in the hierarchy cannot be seen from here; mount the "
+		     "host's cgroupfs (e.g. /sys/fs/cgroup) and pass it with --cgroupfs",
+		     q, h->id,
+		     log_quote(r, sizeof(r), h->mount_info_root, strlen(h->mount_info_root)));
+	close(fd);
+	return -1;
 }
 
 /* 4. The hierarchy to watch and, for --scan, its cgroupfs opened. Returns an exit status. */
@@ -478,7 +523,7 @@ static int hierarchy_choose(struct tap *t)
 			verbose("--scan: hierarchy %d is not mounted; skipped", h->id);
 			continue;
 		}
-		t->scan_fd[t->nscan] = open_scan_root(h, env.cgroupfs);
+		t->scan_fd[t->nscan] = open_scan_root(h, env.cgroupfs, &t->scan_prefix[t->nscan]);
 		if (t->scan_fd[t->nscan] < 0)
 			return EXIT_FAIL;
 		t->scan_hid[t->nscan++] = h->id;
@@ -522,11 +567,10 @@ static int scan_all(struct tap *t)
 {
 	for (int i = 0; i < t->nscan; i++) {
 		struct scan_ctx sc = {.skel = t->skel, .rb = t->rb, .hierarchy_id = t->scan_hid[i]};
-		const struct hier *h = hiers__find(&t->hs, t->scan_hid[i]);
 		int fd = t->scan_fd[i];
 
 		t->scan_fd[i] = -1;
-		if (scan_tree(fd, env.cgroupfs ? "/" : h->mount_root, scan_visit, &sc) < 0) {
+		if (scan_tree(fd, t->scan_prefix[i], scan_visit, &sc) < 0) {
 			warn("--scan: out of memory");
 			return -1;
 		}

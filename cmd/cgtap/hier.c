@@ -5,9 +5,14 @@
 #include <stdlib.h>
 #include <linux/types.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "cgtap.h"
 #include "hier.h"
+
+/* The inode of /proc/self/ns/cgroup in the initial cgroup namespace (PROC_CGROUP_INIT_INO). */
+#define CGROUPNS_INIT_INO 0xEFFFFFFBu
 
 /* Undo mountinfo's octal escapes (\040 for a space) in place. */
 static void unescape(char *s)
@@ -41,6 +46,21 @@ static bool in_list(const char *list, const char *word)
 		p = e ? e + 1 : NULL;
 	}
 	return false;
+}
+
+/* Free what h knows of its mount: it is then not mounted. */
+static void hier_forget_mount(struct hier *h)
+{
+	free(h->mount);
+	free(h->mount_root);
+	free(h->mount_info_root);
+	h->mount = h->mount_root = h->mount_info_root = NULL;
+	h->whole = false;
+}
+
+bool hier__is_root(const struct stat *st)
+{
+	return st->st_ino == CGROUP_ROOT_ID;
 }
 
 struct hier *hiers__find(struct hiers *hs, int id)
@@ -82,10 +102,53 @@ static int read_proc_cgroup(struct hiers *hs)
 	return 0;
 }
 
-/* Fields of a mountinfo line: 5 mount point, 4 root; after " - ": type, source, super options. */
+/*
+ * Is this cgroup namespace the initial one? Only there is mountinfo's root field a path from the
+ * hierarchy's root: in any other it is relative to the namespace's own cgroup (a mount of the
+ * whole hierarchy shows as "/../.."), and that cgroup's place in the hierarchy is not shown
+ * inside. The initial namespace's inode is fixed (PROC_CGROUP_INIT_INO); no such file means a
+ * kernel without cgroup namespaces.
+ */
+static bool cgroupns_initial(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/cgroup", &st) || st.st_ino == CGROUPNS_INIT_INO;
+}
+
+/* Does the path reach the root of the cgroupfs mounted from device majmin ("0:37")? */
+static bool mount_is_whole(const char *path, const char *majmin)
+{
+	unsigned ma, mi;
+	struct stat st;
+
+	return sscanf(majmin, "%u:%u", &ma, &mi) == 2 && !stat(path, &st) &&
+	       st.st_dev == makedev(ma, mi) && hier__is_root(&st);
+}
+
+/* Keep mount point mnt, with mountinfo root field root, for h, unless h has a better mount. */
+static void mount_offer(struct hier *h, const char *mnt, const char *root, bool whole, bool init_ns)
+{
+	if (h->mount && (h->whole || !whole))
+		return; /* the first mount of the whole hierarchy, else the first mount */
+	hier_forget_mount(h);
+	h->whole = whole;
+	h->mount = strdup(mnt);
+	h->mount_info_root = strdup(root);
+	if (whole)
+		h->mount_root = strdup("/");
+	else if (init_ns)
+		h->mount_root = strdup(root);
+	if (!h->mount || !h->mount_info_root || (!h->mount_root && (whole || init_ns)))
+		hier_forget_mount(h); /* out of memory: as if not mounted */
+}
+
+/* Fields of a mountinfo line: 2 major:minor, 3 root, 4 mount point; after " - ": type, source,
+ * super options. */
 static void read_mountinfo(struct hiers *hs)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
+	bool init_ns = cgroupns_initial();
 	char *line = NULL;
 	size_t cap = 0;
 
@@ -94,6 +157,7 @@ static void read_mountinfo(struct hiers *hs)
 	while (getline(&line, &cap, f) > 0) {
 		char *fld[6] = {0}, *sep, *type, *opts, *save = NULL, *tok;
 		int i = 0;
+		bool whole;
 
 		line[strcspn(line, "\n")] = '\0';
 		sep = strstr(line, " - ");
@@ -106,14 +170,15 @@ static void read_mountinfo(struct hiers *hs)
 		type = strtok_r(sep + 3, " ", &save);
 		(void)strtok_r(NULL, " ", &save);
 		opts = strtok_r(NULL, " ", &save);
-		if (i < 5 || !type || !opts)
+		if (i < 5 || !type || !opts || (strcmp(type, "cgroup") && strcmp(type, "cgroup2")))
 			continue;
+		unescape(fld[3]);
+		unescape(fld[4]);
+		whole = mount_is_whole(fld[4], fld[2]) || (init_ns && !strcmp(fld[3], "/"));
 		for (int k = 0; k < hs->n; k++) {
 			struct hier *h = &hs->h[k];
 			char first[128];
 
-			if (h->mount && !strcmp(h->mount_root, "/"))
-				continue; /* a whole-hierarchy mount is already known */
 			if (h->id == 0) {
 				if (strcmp(type, "cgroup2"))
 					continue;
@@ -123,17 +188,7 @@ static void read_mountinfo(struct hiers *hs)
 				if (strcmp(type, "cgroup") || !in_list(opts, first))
 					continue;
 			}
-			free(h->mount);
-			free(h->mount_root);
-			h->mount = strdup(fld[4]);
-			h->mount_root = strdup(fld[3]);
-			if (!h->mount || !h->mount_root) {
-				free(h->mount);
-				h->mount = NULL;
-				continue;
-			}
-			unescape(h->mount);
-			unescape(h->mount_root);
+			mount_offer(h, fld[4], fld[3], whole, init_ns);
 		}
 	}
 	free(line);
@@ -155,8 +210,7 @@ void hiers__free(struct hiers *hs)
 		return;
 	for (int i = 0; i < hs->n; i++) {
 		free(hs->h[i].controllers);
-		free(hs->h[i].mount);
-		free(hs->h[i].mount_root);
+		hier_forget_mount(&hs->h[i]);
 	}
 	hs->n = 0;
 }

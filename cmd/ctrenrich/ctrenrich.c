@@ -112,7 +112,8 @@ int main(int argc, char **argv)
 	sk = sockets__new();
 	if (!sk)
 		die("out of memory");
-	while ((c = getopt_long(argc, argv, "s:t:j:uvh", options, NULL)) != -1) {
+	opterr = 0; /* cli_option_error says what is wrong, escaped */
+	while ((c = getopt_long(argc, argv, ":s:t:j:uvh", options, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			socket_opt(sk, optarg);
@@ -157,7 +158,7 @@ int main(int argc, char **argv)
 		case OPT_VERSION:
 			cli_version();
 		default:
-			cli_try_help();
+			cli_option_error(c, argv);
 		}
 	}
 

@@ -24,6 +24,10 @@
  * Deadlines: a record's deadline is fixed when it is read (now + timeout). A waiting record
  * whose deadline passes is done with "timeout"; a transfer gets the time left as its timeout, so
  * it cannot outlive the deadline either. No record is held longer than its deadline.
+ *
+ * A stop (SIGINT, SIGTERM not ignored at entry) ends the input: the whole lines already read
+ * are still taken (as slots free), with no deadline later than the stop's plus the timeout;
+ * then the engine ends as at end of input, once every record held is out.
  */
 #ifndef CTRENRICH_ENGINE_H
 #define CTRENRICH_ENGINE_H
@@ -37,6 +41,7 @@
 #include "jsonw.h"
 #include "rec.h"
 
+struct filter_input;
 struct sockets;
 
 struct engine_opts {
@@ -72,7 +77,9 @@ struct slot {
 	struct slot *wprev, *wnext; /* the wait list, or the ready list (unordered) */
 	enum slot_state st;
 	struct buf line; /* the input line, kept to be written out */
-	bool ctr;	 /* a container record; others leave as they came */
+	const char *src; /* where it came from (filter_input__where), for a diagnostic */
+	unsigned long no;
+	bool ctr; /* a container record; others leave as they came */
 	enum be_kind kind;
 	enum rt rt_in;	/* runtime named by the record */
 	enum rt rt_ask; /* the one runtime to ask, or RT_UNKNOWN: every one found */
@@ -114,8 +121,9 @@ struct engine {
 	unsigned nslots_used;
 	struct slot_list queue, ready;
 	struct rec out;
-	struct jsonw w;
 	bool unflushed; /* written since the last flush */
+	struct filter_input *in; /* the input: files or stdin (common/filter.h) */
+	uint64_t deadline_max; /* after a stop signal: no record is held past it (0: none) */
 	/* lookup.c */
 	struct slot_list wait;
 	/* cache.c */
@@ -158,11 +166,18 @@ int queue__init(struct engine *e);
 void queue__free(struct engine *e);
 /* True when no slot is free: input waits. */
 bool queue_full(const struct engine *e);
-/* A record: a pass-through one with nothing ahead of it goes out at once. 0, or -1 with *err. */
-int queue_take(struct engine *e, const struct rec *r, uint64_t now, const char **err);
+/*
+ * A record, read from src at line no: a pass-through one with nothing ahead of it goes out at
+ * once. 0, or -1 with *err.
+ */
+int queue_take(struct engine *e, const struct rec *r, const char *src, unsigned long no,
+	       uint64_t now, const char **err);
 /* s is ready to leave. */
 void slot_done(struct engine *e, struct slot *s);
-/* Write the records that may leave now, and free their slots. */
+/*
+ * Write the records that may leave now, and free their slots. A record that would grow past
+ * the line limit goes out as it came, reported as bad input at its line (e->in).
+ */
 void queue_emit_ready(struct engine *e);
 
 /* lookup.c: a container record's lookup. */
@@ -207,9 +222,11 @@ void transport_start(struct engine *e, struct slot *s, uint64_t now);
 /* Hand every transfer that ended to its lookup. */
 void transport_drain(struct engine *e, uint64_t now);
 /*
- * Wait up to timeout_ms for a transfer, or for fd (-1: none) to be readable (*fd_ready).
- * Returns the number of descriptors with activity.
+ * Wait up to timeout_ms for a transfer, or for one of the engine's own descriptors fds[0, n)
+ * (n <= TRANSPORT_WAIT_FDS; an fd of -1 is left out) to be readable (ready[i]). Returns the
+ * number of descriptors with activity.
  */
-int transport_wait(struct engine *e, int fd, int timeout_ms, bool *fd_ready);
+#define TRANSPORT_WAIT_FDS 2
+int transport_wait(struct engine *e, const int *fds, bool *ready, unsigned n, int timeout_ms);
 
 #endif

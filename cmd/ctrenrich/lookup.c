@@ -3,8 +3,10 @@
  * runtime), retried with backoff after "not found" (create) or "not yet" (removal) within the
  * record's deadline, and how it ends: with what the runtime said, or with enrich_error.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "engine.h"
 #include "log.h"
@@ -233,10 +235,51 @@ void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_
 	next_runtime(e, s, now);
 }
 
+/* Runtimes with a socket to ask now: a path known and a file there (a bit each). */
+static unsigned sockets_present(struct engine *e, uint64_t now)
+{
+	unsigned c = 0;
+
+	for (int rt = 0; rt < RT_N; rt++) {
+		const char *p = e->rt[rt].be ? sockets__path(e->sockets, rt, now) : NULL;
+		struct stat st;
+
+		if (p && !(stat(p, &st) < 0 && errno == ENOENT))
+			c |= 1u << rt;
+	}
+	return c;
+}
+
+/*
+ * s waits for a turn while every transfer is busy, and no runtime left to ask has a socket: it
+ * ends now, as asking would have ended it ("no socket for X"), not at its deadline.
+ */
+static void no_socket(struct engine *e, struct slot *s, uint64_t now)
+{
+	unsigned c = candidates(e, s, now) & ~s->tried;
+
+	if (!c) {
+		attempt_start(e, s, now); /* ends it without a transfer */
+		return;
+	}
+	for (int rt = 0; rt < RT_N; rt++) {
+		char why[64];
+
+		if (!(c & 1u << rt))
+			continue;
+		snprintf(why, sizeof(why), "no socket for %s", rt_name(rt));
+		round_error(s, why);
+		s->tried |= 1u << rt;
+	}
+	round_over(e, s, now);
+}
+
 long lookup_run_waiting(struct engine *e, uint64_t now)
 {
 	long due = 1000;
 	struct slot *s, *next;
+	unsigned present = 0;
+	bool checked = false; /* present is known */
 
 	for (s = e->wait.head; s; s = next) {
 		next = s->wnext;
@@ -250,6 +293,19 @@ long lookup_run_waiting(struct engine *e, uint64_t now)
 			LIST_DEL(&e->wait, s, wprev, wnext);
 			attempt_start(e, s, now);
 			continue;
+		}
+		if (s->start_at <= now) {
+			unsigned all = (1u << RT_N) - 1;
+			unsigned want = s->rt_ask == RT_UNKNOWN ? all : 1u << s->rt_ask;
+
+			if (!checked)
+				present = sockets_present(e, now);
+			checked = true;
+			if (!(want & present & ~s->tried)) {
+				LIST_DEL(&e->wait, s, wprev, wnext);
+				no_socket(e, s, now);
+				continue;
+			}
 		}
 		if (s->start_at > now && (long)(s->start_at - now) < due)
 			due = (long)(s->start_at - now);

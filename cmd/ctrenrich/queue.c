@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "engine.h"
+#include "filter.h"
 #include "log.h"
+#include "out.h"
 #include "rec_schema.h"
 
 int queue__init(struct engine *e)
@@ -21,7 +23,6 @@ int queue__init(struct engine *e)
 		e->free_slots = &e->slots[i];
 	}
 	rec_init(&e->out);
-	jsonw_init(&e->w, stdout);
 	return 0;
 }
 
@@ -86,17 +87,21 @@ static void write_line(struct engine *e, const char *line, size_t len)
 	e->unflushed = true;
 }
 
-/* A slot holding a copy of r's line. */
-static struct slot *slot_keep(struct engine *e, const struct rec *r)
+/* A slot holding a copy of r's line, read from src at line no. */
+static struct slot *slot_keep(struct engine *e, const struct rec *r, const char *src,
+			      unsigned long no)
 {
 	struct slot *s = slot_get(e);
 
 	if (buf__set(&s->line, r->line, r->len) < 0)
 		die("out of memory");
+	s->src = src;
+	s->no = no;
 	return s;
 }
 
-int queue_take(struct engine *e, const struct rec *r, uint64_t now, const char **err)
+int queue_take(struct engine *e, const struct rec *r, const char *src, unsigned long no,
+	       uint64_t now, const char **err)
 {
 	enum rec_event ev = rec_event_of(r);
 	struct slot *s;
@@ -110,7 +115,7 @@ int queue_take(struct engine *e, const struct rec *r, uint64_t now, const char *
 			write_line(e, r->line, r->len);
 			return 0;
 		}
-		slot_done(e, slot_keep(e, r));
+		slot_done(e, slot_keep(e, r, src, no));
 		return 0;
 	}
 	n = rec_get_str(r, REC_F_RUNTIME, rt, sizeof(rt));
@@ -123,7 +128,7 @@ int queue_take(struct engine *e, const struct rec *r, uint64_t now, const char *
 		*err = "missing or mistyped \"container_id\"";
 		return -1;
 	}
-	s = slot_keep(e, r);
+	s = slot_keep(e, r, src, no);
 	s->ctr = true;
 	s->kind = ev == REC_EV_CONTAINER_REMOVE ? BE_REMOVE : BE_CREATE;
 	s->rt_in = (size_t)n < sizeof(rt) ? rt_parse(rt) : RT_OTHER;
@@ -131,6 +136,8 @@ int queue_take(struct engine *e, const struct rec *r, uint64_t now, const char *
 	s->rt_out = s->rt_in;
 	s->read_at = now;
 	s->deadline = now + e->o->timeout_ms;
+	if (e->deadline_max && s->deadline > e->deadline_max)
+		s->deadline = e->deadline_max; /* read before a stop: out by the stop's deadline */
 	n = rec_str(r, id, s->id, sizeof(s->id));
 	s->idlen = (size_t)n;
 	if (n < 0 || (size_t)n > ID_MAX || strlen(s->id) != (size_t)n) {
@@ -155,8 +162,14 @@ static bool is_owned(const struct rec *r, int i)
 	return false;
 }
 
+/* A container record to write: its line, parsed, and its slot. */
+struct enriched {
+	const struct rec *r;
+	const struct slot *s;
+};
+
 /* A container record with what its lookup found, in place of the fields ctrenrich owns. */
-static void emit(struct engine *e, struct slot *s)
+static void write_enriched(struct jsonw *w, void *ctx)
 {
 	static const char *const keys[M_NSTR] = {
 	    [M_NAME] = REC_F_CONTAINER_NAME,
@@ -166,33 +179,23 @@ static void emit(struct engine *e, struct slot *s)
 	    [M_POD_NAMESPACE] = REC_F_POD_NAMESPACE,
 	    [M_POD_UID] = REC_F_POD_UID,
 	};
-	struct jsonw *w = &e->w;
-	const char *err = NULL;
-	bool rewrite_rt;
-	unsigned n;
+	const struct rec *r = ((const struct enriched *)ctx)->r;
+	const struct slot *s = ((const struct enriched *)ctx)->s;
+	bool rewrite_rt = s->rt_in == RT_UNKNOWN && s->have_meta && s->rt_out < RT_N;
+	unsigned n = rec_nfields(r);
 
-	if (!s->ctr) {
-		write_line(e, s->line.data, s->line.len);
-		return;
-	}
-	if (rec_parse(&e->out, s->line.data, s->line.len, &err) < 0) { /* cannot happen */
-		write_line(e, s->line.data, s->line.len);
-		return;
-	}
-	rewrite_rt = s->rt_in == RT_UNKNOWN && s->have_meta && s->rt_out < RT_N;
 	jsonw_obj_open(w, NULL);
-	n = rec_nfields(&e->out);
 	for (unsigned i = 0; i < n; i++) {
 		size_t len;
 		const char *mem;
 
-		if (is_owned(&e->out, (int)i))
+		if (is_owned(r, (int)i))
 			continue;
-		if (rewrite_rt && rec_key_is(&e->out, (int)i, REC_F_RUNTIME)) {
+		if (rewrite_rt && rec_key_is(r, (int)i, REC_F_RUNTIME)) {
 			jsonw_str(w, REC_F_RUNTIME, rt_name(s->rt_out));
 			continue;
 		}
-		mem = rec_member(&e->out, (int)i, &len);
+		mem = rec_member(r, (int)i, &len);
 		jsonw_raw_member(w, mem, len);
 	}
 	for (int f = 0; f < M_NSTR; f++)
@@ -206,7 +209,47 @@ static void emit(struct engine *e, struct slot *s)
 	if (s->err)
 		jsonw_str(w, REC_F_ENRICH_ERROR, s->err);
 	jsonw_obj_close(w);
+}
+
+/* Escaped, a string takes at most 6 bytes a byte (\u00XX). */
+static size_t escaped_max(const char *str)
+{
+	return str ? 6 * strlen(str) : 0;
+}
+
+/*
+ * An upper bound of what ctrenrich adds to s's line: the strings escaped at worst, and 400
+ * bytes for the keys, quotes and commas of its 11 fields (about 200), the numbers, the booleans
+ * and a runtime's name. What it drops (fields it owns) only shortens the line.
+ */
+static size_t growth(const struct slot *s)
+{
+	size_t n = 400 + escaped_max(s->m.finished_at) + escaped_max(s->err);
+
+	for (int f = 0; f < M_NSTR; f++)
+		n += escaped_max(s->m.s[f]);
+	return n;
+}
+
+/*
+ * Write s. A container record that would grow past the line limit goes out as it came instead,
+ * reported as bad input at its line (so --strict stops there): nothing lost, nothing too long.
+ */
+static void emit(struct engine *e, struct slot *s)
+{
+	struct enriched x = {&e->out, s};
+	const char *err = NULL;
+
+	if (!s->ctr || rec_parse(&e->out, s->line.data, s->line.len, &err) < 0) {
+		write_line(e, s->line.data, s->line.len); /* (a held line parsed when read) */
+		return;
+	}
 	e->unflushed = true;
+	if (out_record(s->line.len + growth(s), write_enriched, &x) == 0)
+		return;
+	write_line(e, s->line.data, s->line.len);
+	filter_input__bad_at(e->in, s->src, s->no,
+			     "record would grow past the line limit: passed on unchanged");
 }
 
 void queue_emit_ready(struct engine *e)

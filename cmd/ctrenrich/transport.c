@@ -361,12 +361,21 @@ void transport_drain(struct engine *e, uint64_t now)
 	}
 }
 
-int transport_wait(struct engine *e, int fd, int timeout_ms, bool *fd_ready)
+int transport_wait(struct engine *e, const int *fds, bool *ready, unsigned n, int timeout_ms)
 {
-	struct curl_waitfd w = {.fd = fd, .events = POLLIN};
+	struct curl_waitfd w[TRANSPORT_WAIT_FDS];
+	unsigned of[TRANSPORT_WAIT_FDS], k = 0;
 	int nfd = 0;
 
-	curl_multi_poll(e->tr->multi, &w, fd >= 0 ? 1 : 0, timeout_ms, &nfd);
-	*fd_ready = fd >= 0 && w.revents;
+	for (unsigned i = 0; i < n; i++) {
+		ready[i] = false;
+		if (fds[i] >= 0 && k < TRANSPORT_WAIT_FDS) {
+			of[k] = i;
+			w[k++] = (struct curl_waitfd){.fd = fds[i], .events = POLLIN};
+		}
+	}
+	curl_multi_poll(e->tr->multi, w, k, timeout_ms, &nfd);
+	for (unsigned j = 0; j < k; j++)
+		ready[of[j]] = w[j].revents != 0;
 	return nfd;
 }

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
+#include "log.h"
 #include "rec.h"
 
 /* ---- fields.c: the record members a format wants, found in one pass over the keys ---- */
@@ -39,25 +41,15 @@ void fields_scan(struct fields *fs, const struct rec *r);
 
 /* ---- text.c: untrusted text in table cells, shown safely ---- */
 
-/* A growable byte buffer, reused from record to record. */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-void buf_grow(struct buf *b, size_t more);
-void buf_free(struct buf *b);
-
-static inline void buf_put(struct buf *b, const char *s, size_t n)
+/* Append to a buffer (common/buf.h), or die: ctrfmt has nothing to write without the memory. */
+static inline void xbuf_put(struct buf *b, const char *s, size_t n)
 {
-	if (b->cap - b->len < n)
-		buf_grow(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	if (buf__put(b, s, n))
+		die("out of memory");
 }
 
 /* A string constant. */
-#define BUF_LIT(b, lit) buf_put((b), (lit), sizeof(lit) - 1)
+#define BUF_LIT(b, lit) xbuf_put((b), (lit), sizeof(lit) - 1)
 
 /*
  * One table cell being written into a buffer. Every value goes through it, so what reaches the

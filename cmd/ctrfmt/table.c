@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "ctrfmt.h"
 #include "log.h"
+#include "rec_schema.h"
 
 enum col_kind {
 	C_FIELD,     /* a record field as it is */
@@ -36,20 +37,20 @@ static const struct builtin {
 	const char *field, *field2;
 	unsigned width, wide_width;
 } builtins[] = {
-    {"TIME", C_TIME, "ts", NULL, 12, 12},
-    {"EVENT", C_FIELD, "event", NULL, 18, 18},
-    {"RUNTIME", C_FIELD, "runtime", NULL, 10, 10},
-    {"CONTAINER", C_CONTAINER, "container_id", NULL, 12, 64},
-    {"NAME", C_FIELD, "container_name", NULL, 20, 24},
-    {"IMAGE", C_FIELD, "container_image", NULL, 28, 32},
-    {"DIGEST", C_FIELD, "container_image_digest", NULL, 24, 71},
-    {"POD", C_POD, "pod_namespace", "pod_name", 28, 32},
-    {"POD_UID", C_FIELD, "pod_uid", NULL, 36, 36},
-    {"SANDBOX", C_FIELD, "pod_sandbox", NULL, 7, 7},
-    {"CTIME", C_CTIME, "ctime", NULL, 23, 23},
-    {"EXIT", C_EXIT, "exit_code", "oom_killed", 8, 8},
-    {"PATH", C_FIELD, "path", NULL, 40, 48},
-    {"ENRICH_ERROR", C_FIELD, "enrich_error", NULL, 24, 40},
+    {"TIME", C_TIME, REC_F_TS, NULL, 12, 12},
+    {"EVENT", C_FIELD, REC_F_EVENT, NULL, 18, 18},
+    {"RUNTIME", C_FIELD, REC_F_RUNTIME, NULL, 10, 10},
+    {"CONTAINER", C_CONTAINER, REC_F_CONTAINER_ID, NULL, 12, 64},
+    {"NAME", C_FIELD, REC_F_CONTAINER_NAME, NULL, 20, 24},
+    {"IMAGE", C_FIELD, REC_F_CONTAINER_IMAGE, NULL, 28, 32},
+    {"DIGEST", C_FIELD, REC_F_CONTAINER_IMAGE_DIGEST, NULL, 24, 71},
+    {"POD", C_POD, REC_F_POD_NAMESPACE, REC_F_POD_NAME, 28, 32},
+    {"POD_UID", C_FIELD, REC_F_POD_UID, NULL, 36, 36},
+    {"SANDBOX", C_FIELD, REC_F_POD_SANDBOX, NULL, 7, 7},
+    {"CTIME", C_CTIME, REC_F_CTIME, NULL, 23, 23},
+    {"EXIT", C_EXIT, REC_F_EXIT_CODE, REC_F_OOM_KILLED, 8, 8},
+    {"PATH", C_FIELD, REC_F_PATH, NULL, 40, 48},
+    {"ENRICH_ERROR", C_FIELD, REC_F_ENRICH_ERROR, NULL, 24, 40},
 };
 
 static const char *const default_cols[] = {
@@ -66,10 +67,14 @@ static const struct {
 	const char *name;
 	unsigned width;
 } field_widths[] = {
-    {"ts", 19},	     {"cgroup_id", 10}, {"hierarchy_id", 12}, {"level", 5},
-    {"path", 40},    {"pid", 7},	{"comm", 16},	      {"ctime", 19},
-    {"count", 8},    {"runtime", 10},	{"container_id", 64}, {"event", 18},
-    {"pod_uid", 36}, {"exit_code", 9},	{"finished_at", 30},  {"container_image_digest", 71},
+    {REC_F_TS, 19},	      {REC_F_CGROUP_ID, 10},
+    {REC_F_HIERARCHY_ID, 12}, {REC_F_LEVEL, 5},
+    {REC_F_PATH, 40},	      {REC_F_PID, 7},
+    {REC_F_COMM, 16},	      {REC_F_CTIME, 19},
+    {REC_F_COUNT, 8},	      {REC_F_RUNTIME, 10},
+    {REC_F_CONTAINER_ID, 64}, {REC_F_EVENT, 18},
+    {REC_F_POD_UID, 36},      {REC_F_EXIT_CODE, 9},
+    {REC_F_FINISHED_AT, 30},  {REC_F_CONTAINER_IMAGE_DIGEST, 71},
 };
 
 #define DEFAULT_WIDTH 16
@@ -178,7 +183,7 @@ struct table *table__new(const struct table_opts *o)
 		for (const char *const *n = t->wide ? wide_cols : default_cols; *n; n++)
 			add_col(t, *n);
 	}
-	t->s_count = fields_add(&t->fs, "count");
+	t->s_count = fields_add(&t->fs, REC_F_COUNT);
 	return t;
 }
 
@@ -191,7 +196,7 @@ void table__free(struct table *t)
 		free(t->col[i].field);
 	}
 	fields_free(&t->fs);
-	buf_free(&t->row);
+	buf__free(&t->row);
 	free(t);
 }
 
@@ -368,7 +373,7 @@ static void pad(struct buf *b, unsigned n)
 	while (n) {
 		unsigned k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
 
-		buf_put(b, spaces, k);
+		xbuf_put(b, spaces, k);
 		n -= k;
 	}
 }
@@ -377,7 +382,7 @@ static void row_begin(struct table *t, const char *color)
 {
 	t->row.len = 0;
 	if (color && t->color)
-		buf_put(&t->row, color, strlen(color));
+		xbuf_put(&t->row, color, strlen(color));
 }
 
 /* Trailing blanks are dropped (an empty last column leaves none), then the line is written. */
@@ -385,12 +390,12 @@ static void row_end(struct table *t, const char *color, size_t body)
 {
 	struct buf *b = &t->row;
 
-	while (b->len > body && b->p[b->len - 1] == ' ')
+	while (b->len > body && b->data[b->len - 1] == ' ')
 		b->len--;
 	if (color && t->color)
-		buf_put(b, COLOR_OFF, sizeof(COLOR_OFF) - 1);
-	buf_put(b, "\n", 1);
-	fwrite_unlocked(b->p, 1, b->len, stdout);
+		xbuf_put(b, COLOR_OFF, sizeof(COLOR_OFF) - 1);
+	xbuf_put(b, "\n", 1);
+	fwrite_unlocked(b->data, 1, b->len, stdout);
 }
 
 void table__header(struct table *t)
@@ -443,13 +448,16 @@ static void lost_row(struct table *t, struct rec *r)
 
 static const char *row_color(const struct rec *r)
 {
-	if (rec_str_eq(r, r->event, "container_create"))
+	switch (rec_event_of(r)) {
+	case REC_EV_CONTAINER_CREATE:
 		return COLOR_CREATE;
-	if (rec_str_eq(r, r->event, "container_remove"))
+	case REC_EV_CONTAINER_REMOVE:
 		return COLOR_REMOVE;
-	if (rec_str_eq(r, r->event, "existing_container"))
+	case REC_EV_EXISTING_CONTAINER:
 		return COLOR_EXISTING;
-	return NULL;
+	default:
+		return NULL;
+	}
 }
 
 int table__record(struct rec *r, void *ctx, const char **err)
@@ -461,7 +469,7 @@ int table__record(struct rec *r, void *ctx, const char **err)
 
 	(void)err;
 	fields_scan(&t->fs, r);
-	if (rec_str_eq(r, r->event, "lost")) {
+	if (rec_event_of(r) == REC_EV_LOST) {
 		lost_row(t, r);
 		return 0;
 	}

@@ -162,27 +162,6 @@ static unsigned cp_class(uint32_t cp)
 	return 1;
 }
 
-void buf_grow(struct buf *b, size_t more)
-{
-	size_t cap = b->cap ? b->cap : 256;
-	char *p;
-
-	while (cap - b->len < more)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (!p)
-		die("out of memory");
-	b->p = p;
-	b->cap = cap;
-}
-
-void buf_free(struct buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
 static const char hex[] = "0123456789abcdef";
 
 /* ---- table cells ---- */
@@ -202,7 +181,7 @@ static void cell_cut(struct cell *c)
 {
 	c->b->len = c->mark_len;
 	c->w = c->mark_w;
-	buf_put(c->b, "\xe2\x80\xa6", 3); /* U+2026 HORIZONTAL ELLIPSIS */
+	xbuf_put(c->b, "\xe2\x80\xa6", 3); /* U+2026 HORIZONTAL ELLIPSIS */
 	c->w++;
 	c->full = true;
 }
@@ -216,7 +195,7 @@ static void cell_unit(struct cell *c, const char *s, size_t n, unsigned w)
 		cell_cut(c);
 		return;
 	}
-	buf_put(c->b, s, n);
+	xbuf_put(c->b, s, n);
 	c->w += w;
 	if (c->limit && c->w < c->limit) {
 		c->mark_len = c->b->len;
@@ -233,7 +212,7 @@ static void cell_run(struct cell *c, const char *s, size_t n)
 		if (c->w < c->limit) {
 			size_t k = c->limit - 1 - c->w;
 
-			buf_put(c->b, s, k);
+			xbuf_put(c->b, s, k);
 			c->w += (unsigned)k;
 			c->mark_len = c->b->len;
 			c->mark_w = c->w;
@@ -241,7 +220,7 @@ static void cell_run(struct cell *c, const char *s, size_t n)
 		cell_cut(c);
 		return;
 	}
-	buf_put(c->b, s, n);
+	xbuf_put(c->b, s, n);
 	c->w += (unsigned)n;
 	if (!c->limit)
 		return;
@@ -359,6 +338,6 @@ unsigned text_width(const char *s, size_t n)
 
 	cell_begin(&c, &b, 0);
 	cell_text(&c, s, n);
-	buf_free(&b);
+	buf__free(&b);
 	return c.w;
 }

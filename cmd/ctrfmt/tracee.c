@@ -31,6 +31,7 @@
 #include "ctrfmt.h"
 #include "jsonw.h"
 #include "log.h"
+#include "rec_schema.h"
 
 /* The JSON types of a value, and their names in Tracee's "type" by version. */
 enum vtype { T_STRING, T_BOOL, T_U64, T_U32, T_I64, T_I32, T_F64, T_NULL, T_N };
@@ -52,41 +53,41 @@ struct arg {
 
 /* container_create and existing_container: Tracee's ten (pkg/events/core.go). */
 static const struct arg create_args[] = {
-    {"runtime", "runtime", T_STRING, NULL, true},
-    {"container_id", "container_id", T_STRING, NULL, true},
-    {"ctime", "ctime", T_U64, NULL, true},
-    {"container_image", "container_image", T_STRING, NULL, true},
-    {"container_image_digest", "container_image_digest", T_STRING, NULL, true},
-    {"container_name", "container_name", T_STRING, NULL, true},
-    {"pod_name", "pod_name", T_STRING, NULL, true},
-    {"pod_namespace", "pod_namespace", T_STRING, NULL, true},
-    {"pod_uid", "pod_uid", T_STRING, NULL, true},
-    {"pod_sandbox", "pod_sandbox", T_BOOL, NULL, true},
+    {"runtime", REC_F_RUNTIME, T_STRING, NULL, true},
+    {"container_id", REC_F_CONTAINER_ID, T_STRING, NULL, true},
+    {"ctime", REC_F_CTIME, T_U64, NULL, true},
+    {"container_image", REC_F_CONTAINER_IMAGE, T_STRING, NULL, true},
+    {"container_image_digest", REC_F_CONTAINER_IMAGE_DIGEST, T_STRING, NULL, true},
+    {"container_name", REC_F_CONTAINER_NAME, T_STRING, NULL, true},
+    {"pod_name", REC_F_POD_NAME, T_STRING, NULL, true},
+    {"pod_namespace", REC_F_POD_NAMESPACE, T_STRING, NULL, true},
+    {"pod_uid", REC_F_POD_UID, T_STRING, NULL, true},
+    {"pod_sandbox", REC_F_POD_SANDBOX, T_BOOL, NULL, true},
     {NULL, NULL, T_NULL, NULL, false},
 };
 
 /* Tracee sends runtime and container_id only; what ctrenrich adds follows, when present. */
 static const struct arg remove_args[] = {
-    {"runtime", "runtime", T_STRING, NULL, true},
-    {"container_id", "container_id", T_STRING, NULL, true},
-    {"ctime", "ctime", T_U64, NULL, false},
-    {"container_image", "container_image", T_STRING, NULL, false},
-    {"container_image_digest", "container_image_digest", T_STRING, NULL, false},
-    {"container_name", "container_name", T_STRING, NULL, false},
-    {"pod_name", "pod_name", T_STRING, NULL, false},
-    {"pod_namespace", "pod_namespace", T_STRING, NULL, false},
-    {"pod_uid", "pod_uid", T_STRING, NULL, false},
-    {"pod_sandbox", "pod_sandbox", T_BOOL, NULL, false},
-    {"exit_code", "exit_code", T_I32, NULL, false},
-    {"finished_at", "finished_at", T_STRING, NULL, false},
-    {"oom_killed", "oom_killed", T_BOOL, NULL, false},
+    {"runtime", REC_F_RUNTIME, T_STRING, NULL, true},
+    {"container_id", REC_F_CONTAINER_ID, T_STRING, NULL, true},
+    {"ctime", REC_F_CTIME, T_U64, NULL, false},
+    {"container_image", REC_F_CONTAINER_IMAGE, T_STRING, NULL, false},
+    {"container_image_digest", REC_F_CONTAINER_IMAGE_DIGEST, T_STRING, NULL, false},
+    {"container_name", REC_F_CONTAINER_NAME, T_STRING, NULL, false},
+    {"pod_name", REC_F_POD_NAME, T_STRING, NULL, false},
+    {"pod_namespace", REC_F_POD_NAMESPACE, T_STRING, NULL, false},
+    {"pod_uid", REC_F_POD_UID, T_STRING, NULL, false},
+    {"pod_sandbox", REC_F_POD_SANDBOX, T_BOOL, NULL, false},
+    {"exit_code", REC_F_EXIT_CODE, T_I32, NULL, false},
+    {"finished_at", REC_F_FINISHED_AT, T_STRING, NULL, false},
+    {"oom_killed", REC_F_OOM_KILLED, T_BOOL, NULL, false},
     {NULL, NULL, T_NULL, NULL, false},
 };
 
 static const struct arg cgroup_args[] = {
-    {"cgroup_id", "cgroup_id", T_U64, "u64", true},
-    {"cgroup_path", "path", T_STRING, NULL, true},
-    {"hierarchy_id", "hierarchy_id", T_U32, NULL, true},
+    {"cgroup_id", REC_F_CGROUP_ID, T_U64, "u64", true},
+    {"cgroup_path", REC_F_PATH, T_STRING, NULL, true},
+    {"hierarchy_id", REC_F_HIERARCHY_ID, T_U32, NULL, true},
     {NULL, NULL, T_NULL, NULL, false},
 };
 
@@ -99,7 +100,7 @@ static const struct arg no_args[] = {
 
 /* The events we know; Tracee's ids are those of v0.24.1 (and v0.23). */
 static const struct event {
-	const char *name;
+	enum rec_event ev;
 	const char *id;
 	const struct arg *args;
 	unsigned ntracee; /* how many of args are Tracee's; 0: Tracee has no such event */
@@ -107,14 +108,14 @@ static const struct event {
 	bool scan;	  /* made at start-up: Tracee's context is its own (tracee-ebpf) */
 	bool host;	  /* the container context is empty: the container's data is in args */
 } events[] = {
-    {"container_create", "2018", create_args, 10, true, false, true},
-    {"existing_container", "2020", create_args, 10, false, true, true},
-    {"container_remove", "2019", remove_args, 2, true, false, true},
-    {"cgroup_mkdir", "729", cgroup_args, 3, false, false, true},
-    {"cgroup_rmdir", "730", cgroup_args, 3, false, false, true},
-    {"cgroup_exists", UNDEFINED_ID, cgroup_args, 0, false, false, true},
-    {"lost", UNDEFINED_ID, no_args, 0, false, false, false},
-    {NULL, UNDEFINED_ID, no_args, 0, false, false, false}, /* any other event */
+    {REC_EV_CONTAINER_CREATE, "2018", create_args, 10, true, false, true},
+    {REC_EV_EXISTING_CONTAINER, "2020", create_args, 10, false, true, true},
+    {REC_EV_CONTAINER_REMOVE, "2019", remove_args, 2, true, false, true},
+    {REC_EV_CGROUP_MKDIR, "729", cgroup_args, 3, false, false, true},
+    {REC_EV_CGROUP_RMDIR, "730", cgroup_args, 3, false, false, true},
+    {REC_EV_CGROUP_EXISTS, UNDEFINED_ID, cgroup_args, 0, false, false, true},
+    {REC_EV_LOST, UNDEFINED_ID, no_args, 0, false, false, false},
+    {REC_EV_OTHER, UNDEFINED_ID, no_args, 0, false, false, false}, /* any other event */
 };
 
 #define NEVENTS (sizeof(events) / sizeof(events[0]))
@@ -134,10 +135,10 @@ static const struct {
 	const char *field;
 	enum vtype type;
 } known_types[] = {
-    {"level", T_U32},
-    {"count", T_U64},
-    {"pid", T_I32},
-    {"exit_code", T_I32},
+    {REC_F_LEVEL, T_U32},
+    {REC_F_COUNT, T_U64},
+    {REC_F_PID, T_I32},
+    {REC_F_EXIT_CODE, T_I32},
 };
 
 /*
@@ -268,10 +269,11 @@ void tracee__free(struct tracee *t)
 
 static size_t event_of(const struct rec *r)
 {
+	enum rec_event k = rec_event_of(r);
 	size_t e;
 
-	for (e = 0; events[e].name; e++)
-		if (rec_str_eq(r, r->event, events[e].name))
+	for (e = 0; events[e].ev != REC_EV_OTHER; e++)
+		if (events[e].ev == k)
 			break;
 	return e;
 }
@@ -556,8 +558,8 @@ int tracee__record(struct rec *r, void *ctx, const char **err)
 
 	if (t->exact && !ev->ntracee) {
 		/* Not one of Tracee's events: left out, but a loss is never silent. */
-		if (ev->name && !strcmp(ev->name, "lost")) {
-			if (rec_get_u64(r, "count", &lost) == 0)
+		if (ev->ev == REC_EV_LOST) {
+			if (rec_get_u64(r, REC_F_COUNT, &lost) == 0)
 				warn("%llu record%s lost upstream (Tracee has no event for this)",
 				     (unsigned long long)lost, lost == 1 ? "" : "s");
 			else

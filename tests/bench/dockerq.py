@@ -15,8 +15,9 @@ steady and create print one tab-separated line per candidate:
   MODE CANDIDATE SAMPLES NAMED P50 P90 MAX ASK_P50 ASK_P90 ASK_MAX
 in milliseconds: P* from the cgroup mkdir (cgtap's kernel timestamp) to the answer read (create),
 or the question's own time (steady); ASK_* the question's own time; NAMED how many answers
-contained the container's id. ring prints "ring EVENTS". Every socket call has a 30 s deadline,
-every wait for a mkdir 10 s; a failure is a message on stderr and exit status 1.
+contained the container's id. ring prints "ring EVENTS". Containers are made from $IMAGE
+(ctrwatch-test:1), under the cgroup parent $CGROUP_PARENT if set. Every socket call has a 120 s
+deadline, every wait for a mkdir 10 s; a failure is a message on stderr and exit status 1.
 """
 import concurrent.futures
 import http.client
@@ -30,7 +31,8 @@ import time
 import urllib.parse
 
 IMAGE = os.environ.get("IMAGE", "ctrwatch-test:1")
-TIMEOUT = 30
+CGROUP_PARENT = os.environ.get("CGROUP_PARENT", "")
+TIMEOUT = 120
 
 
 def die(msg, status=1):
@@ -115,7 +117,7 @@ def report(mode, name, total, ask, named):
 
 
 def create(name=None, start=False):
-    body = {"Image": IMAGE, "HostConfig": {"NetworkMode": "none"},
+    body = {"Image": IMAGE, "HostConfig": {"NetworkMode": "none", "CgroupParent": CGROUP_PARENT},
             "Labels": {"bench": "dockerq"}}
     url = "/containers/create" + ("?name=" + name if name else "")
     cid = json.loads(must("POST", url, body))["Id"]
@@ -246,7 +248,8 @@ def ring():
     for k in range(1, 2001):
         # a tag is one event in dockerd's one ring, with the containers' events
         must("POST", "/images/%s/tag?repo=%s&tag=%d" % (IMAGE, repo, k))
-        data = must("GET", "/events?since=%d&until=%.9f&filters=%s" % (int(t0) - 1, time.time(), flt))
+        data = must("GET", "/events?since=%d&until=%.9f&filters=%s" % (
+            int(t0) - 1, time.time(), flt))
         if cid.encode() not in data:
             gone = k
             break

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""lat.py: the bench's latency figures, from files stamp.py wrote (each line: arrival ns, tab, text).
+"""lat.py: the bench's latency figures, from files stamp.py wrote (lines: arrival ns, tab, text).
 
   lat.py create IDS RECORDS [FILE[:MATCH]]...
       For each container id in IDS (one a line): its container_create record in RECORDS gives the
@@ -9,9 +9,10 @@
       first line of FILE naming the id (and containing MATCH, if given) against the same mkdir
       time; BEFORE counts lines that came before the mkdir (negative figures).
   lat.py scan T0 IDS RECORDS
-      For a pipeline started at T0 (ns): prints "N ERRORS MISSING FIRST_MS LAST_MS", the ids of
-      IDS with an existing_container record in RECORDS, enriched or with enrich_error, and when
-      the first and the last of them arrived; exit status 1 while some are missing.
+      For a pipeline started at T0 (ns): prints "N ERRORS MISSING SCAN_MS FIRST_MS LAST_MS", the
+      ids of IDS with an existing_container record in RECORDS, enriched or with enrich_error;
+      when cgtap's scan met the first of their cgroups (the records' earliest ts), and when the
+      first and the last record arrived, in ms from T0; exit status 1 while some are missing.
 """
 import json
 import re
@@ -82,9 +83,12 @@ def scan(argv):
     have = [got[c] for c in want if c in got]
     errors = sum("enrich_error" in r for _, r in have)
     times = [(t - t0) / 1e6 for t, _ in have]
+    scanned = [(r["ts"] - t0) / 1e6 for _, r in have]
     missing = len(want) - len(have)
-    print(len(have) - errors, errors, missing,
-          "%.1f" % min(times) if times else "nan", "%.1f" % max(times) if times else "nan")
+
+    def ms(f, v):
+        return "%.1f" % f(v) if v else "nan"
+    print(len(have) - errors, errors, missing, ms(min, scanned), ms(min, times), ms(max, times))
     return 1 if missing else 0
 
 

@@ -19,14 +19,9 @@
  */
 #include "fuzz.h"
 
-#include "jp.h" /* with common/buf.h's struct buf */
+#include "jp.h"
 #include "jsonw.h"
 #include "rec.h"
-/*
- * ctrfmt keeps its own struct buf until it moves to common/buf.h: named apart here, in the one
- * file that sees both (a struct's name does not reach the linker).
- */
-#define buf ctrfmt_buf
 #include "ctrfmt.h"
 
 /* The default table's columns: TIME 12, EVENT 18, RUNTIME 10, CONTAINER 12, NAME 20, IMAGE 28,
@@ -42,12 +37,12 @@ static struct buf esc;
 
 /* The keys of Tracee's event object, in order (types/trace/trace.go, v0.24.1). */
 static const char *const tracee_keys[] = {
-    "timestamp",     "threadStartTime", "processorId",	   "processId",	     "cgroupId",
-    "threadId",	     "parentProcessId", "hostProcessId",   "hostThreadId",   "hostParentProcessId",
-    "userId",	     "mountNamespace",	"pidNamespace",	   "processName",    "executable",
-    "hostName",	     "containerId",	"container",	   "kubernetes",     "eventId",
-    "eventName",     "argsNum",		"returnValue",	   "syscall",	     "stackAddresses",
-    "contextFlags",  "threadEntityId",	"processEntityId", "parentEntityId", "args",
+    "timestamp",    "threadStartTime", "processorId",	  "processId",	    "cgroupId",
+    "threadId",	    "parentProcessId", "hostProcessId",	  "hostThreadId",   "hostParentProcessId",
+    "userId",	    "mountNamespace",  "pidNamespace",	  "processName",    "executable",
+    "hostName",	    "containerId",     "container",	  "kubernetes",	    "eventId",
+    "eventName",    "argsNum",	       "returnValue",	  "syscall",	    "stackAddresses",
+    "contextFlags", "threadEntityId",  "processEntityId", "parentEntityId", "args",
 };
 
 /* Tracee's events, and how many arguments it gives each. */
@@ -73,12 +68,13 @@ static unsigned safe_width(const char *s, size_t n)
 	cell_text(&c, s, n);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\\') {
-			CHECK(j + 2 <= esc.len && esc.p[j] == '\\' && esc.p[j + 1] == '\\');
+			CHECK(j + 2 <= esc.len && esc.data[j] == '\\' && esc.data[j + 1] == '\\');
 			j += 2;
 			bs++;
 		} else {
-			if (!(j < esc.len && esc.p[j] == s[i])) {
-				fprintf(stderr, "not terminal-safe at byte %zu: %.*s\n", i, (int)n, s);
+			if (!(j < esc.len && esc.data[j] == s[i])) {
+				fprintf(stderr, "not terminal-safe at byte %zu: %.*s\n", i, (int)n,
+					s);
 				abort();
 			}
 			j++;
@@ -301,7 +297,8 @@ static void run_ndjson(struct rec *r)
 			long l1 = rec_str(r, (int)i, a, sizeof(a));
 			long l2 = rec_str(&back, (int)i, b, sizeof(b));
 
-			CHECK(l1 == l2 && l1 >= 0 && (size_t)l1 < sizeof(a) && !memcmp(a, b, (size_t)l1));
+			CHECK(l1 == l2 && l1 >= 0 && (size_t)l1 < sizeof(a) &&
+			      !memcmp(a, b, (size_t)l1));
 		} else {
 			r1 = rec_raw(r, (int)i, &n1);
 			r2 = rec_raw(&back, (int)i, &n2);
