@@ -48,7 +48,7 @@ static struct podlog *log_of(struct engine *e, enum rt rt, uint64_t now)
 		return NULL;
 	}
 	r->podlog_off = false;
-	verbose("%s: creates answered from the event log %s", rt_name(rt),
+	verbose("%s: creates looked up first in the event log %s", rt_name(rt),
 		log_quote(q, sizeof(q), path, strlen(path)));
 	return r->podlog;
 }
@@ -84,6 +84,8 @@ long podlog_lookup(struct engine *e, struct slot *s, uint64_t now)
 	}
 	m->sandbox = a.sandbox;
 	s->lk.got_meta = true;
+	if (log_verbose > 1)
+		verbose("%s %.12s: from the event log", rt_name(s->rt_cur), s->id);
 	digest = podman_digest(s->lk.state, a.image, a.image_gen);
 	if (!*a.image || digest) {
 		if (digest && meta__set(m, M_DIGEST, digest, strlen(digest)) < 0) {
