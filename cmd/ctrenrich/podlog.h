@@ -108,7 +108,7 @@ size_t podlog__resume(const struct podlog *pl, const char *data, size_t len);
 
 /*
  * Where the event log of the Podman behind socket is, into path (cap bytes): explicit when
- * given, else from containers.conf ($CONTAINERS_CONF, or the system's files, and the user's
+ * given ("none": -1, no log), else from containers.conf ($CONTAINERS_CONF, or the system's files, and the user's
  * own for a rootless socket /run/user/<uid>/podman/podman.sock): events_logfile_path, or
  * tmp_dir/events/events.log, or the default tmp_dir (/run/libpod; rootless:
  * /run/user/<uid>/libpod/tmp). 0; or -1 when the logger is not "file" (*why says what it is).

@@ -162,7 +162,7 @@ int podlog_path(const char *explicit, const char *socket, char *path, size_t cap
 	int n;
 
 	*why = NULL;
-	if (explicit && uid < 0) {
+	if (explicit) {
 		if (!strcmp(explicit, "none")) {
 			*why = "turned off (--podman-events none)";
 			return -1;

@@ -506,9 +506,13 @@ static void test_path(void)
 	CHECK_INT(podlog_path(NULL, NULL, path, sizeof(path), &why), 0);
 	CHECK(str_is(path, "/run/libpod/events/events.log"));
 	/* A rootless Podman's socket: its user's own place (uid 4242 has no home here). */
-	CHECK_INT(podlog_path("/x", "/run/user/4242/podman/podman.sock", path, sizeof(path), &why),
+	CHECK_INT(podlog_path(NULL, "/run/user/4242/podman/podman.sock", path, sizeof(path), &why),
 		  0);
 	CHECK(str_is(path, "/run/user/4242/libpod/tmp/events/events.log"));
+	/* Named, it is that file whatever the socket. */
+	CHECK_INT(podlog_path("/x", "/run/user/4242/podman/podman.sock", path, sizeof(path), &why),
+		  0);
+	CHECK(str_is(path, "/x"));
 	CHECK_INT(podlog_path(NULL, "/run/user/4242/podman/podman.sockx", path, sizeof(path), &why),
 		  0);
 	CHECK(str_is(path, "/run/libpod/events/events.log"));
