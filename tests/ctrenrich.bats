@@ -1033,3 +1033,57 @@ not_from_log() { if from_log "$1"; then fail "${1:0:12} answered from the event 
 	[ "$(grep -c 'skipped a line of the event log' <<<"$stderr")" -eq 1 ]
 	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
 }
+
+# wait_line FILE PATTERN: until a line of FILE matches the extended regex (20 s at most).
+wait_line() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "no /$2/ in $1 within 20 s: $(head -c 2000 "$1")"
+}
+
+@test "podman event log: live, a podman run named from the log as its cgroup appears" {
+	require_rt
+	local cgp=/ctrenrich-pl$$ pids=()
+	mkfifo "$T/f0" "$T/f1" "$T/f2"
+	cgtap -v --hierarchy cpuset >"$T/f0" 2>"$T/cgtap.err" &
+	pids+=($!)
+	grep --line-buffered -F "\"path\":\"$cgp/" <"$T/f0" >"$T/f1" &
+	pids+=($!)
+	ctrdetect <"$T/f1" >"$T/f2" &
+	pids+=($!)
+	ctrenrich -vv --no-discover --socket "podman=$RTDIR/podman.sock" --podman-events "$(PMLOG)" \
+		<"$T/f2" >"$T/out" 2>"$T/err" &
+	pids+=($!)
+	wait_line "$T/cgtap.err" attached
+	c=$(rt podman "$RTDIR" run -d --cgroup-parent "$cgp" --name ce-pl-live ctrwatch-test:1)
+	wait_line "$T/out" "\"event\":\"container_create\".*\"container_id\":\"$c\""
+	kill -TERM "${pids[0]}"
+	wait_pid "${pids[@]}"
+	stderr=$(cat "$T/err")
+	from_log "$c"
+	output=$(grep -F "\"event\":\"container_create\"" "$T/out" | grep -F "\"container_id\":\"$c\"")
+	assert_equal "$(field 1 runtime)" podman
+	assert_equal "$(field 1 enrich_error)" null
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+	find /sys/fs/cgroup -depth -type d -path "*$cgp*" -exec rmdir {} + 2>/dev/null || true
+}
+
+@test "podman event log: ctrwatch --podman-events reaches ctrenrich" {
+	require_rt
+	ctrwatch -v --no-scan --format ndjson --socket "podman=$RTDIR/podman.sock" \
+		--podman-events "$(PMLOG)" >"$T/out" 2>"$T/err" &
+	w=$!
+	wait_line "$T/err" attached
+	c=$(rt podman "$RTDIR" run -d --name ce-pl-watch ctrwatch-test:1)
+	wait_line "$T/out" "\"event\":\"container_create\".*\"container_id\":\"$c\""
+	kill -TERM "$w"
+	wait_pid "$w"
+	grep -qF "podman: creates looked up first in the event log $(PMLOG)" "$T/err"
+	output=$(grep -F "\"event\":\"container_create\"" "$T/out" | grep -F "\"container_id\":\"$c\"")
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+}
