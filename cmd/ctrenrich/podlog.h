@@ -40,6 +40,7 @@
 #define PODLOG_LINE_MAX (64 * 1024) /* a longer line is skipped */
 /* The most read at once: read back on open or rotation, and kept of what was appended. */
 #define PODLOG_WINDOW (256 * 1024)
+#define PODLOG_TAIL 64 /* bytes before the offset checked at each poll */
 
 struct podlog {
 	/* What the lines said (podlog.c). */
@@ -57,6 +58,8 @@ struct podlog {
 	dev_t dev;
 	ino_t ino;
 	off_t off;	    /* read up to here */
+	char tail[PODLOG_TAIL]; /* the last bytes read, up to off: the file cut and written again */
+	unsigned tail_len;	/* past off is told by them no longer being there */
 	uint64_t next_open; /* ms: when to try opening again */
 	uint64_t polled;    /* ms: the last poll */
 	bool warned;	    /* a bad line was reported (once per file) */

@@ -7,8 +7,10 @@
  * commented defaults, 0: never) it rotates the file: the second half of its lines is copied
  * into a new file, which is renamed over the old one, and a "log-rotation" event appended.
  * So a new inode at the path is a rotation, and reading goes on in the new file just after the
- * last line read (podlog__resume); a file shorter than what was read was cut (an operator's
- * truncation) and is read again from its start.
+ * last line read (podlog__resume); a file shorter than what was read, or whose last bytes
+ * before where reading stopped are no longer those read (cut, then written again past that
+ * point between two polls), was cut (an operator's truncation, logrotate's copytruncate) and is
+ * read again from its start.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -249,6 +251,38 @@ static ssize_t read_at(struct podlog *pl, off_t from, off_t to)
 	return (ssize_t)got;
 }
 
+/* Note data[0, n), just read up to pl->off: the last PODLOG_TAIL bytes before the offset. */
+static void tail_note(struct podlog *pl, const char *data, size_t n)
+{
+	if (n >= PODLOG_TAIL) {
+		memcpy(pl->tail, data + n - PODLOG_TAIL, PODLOG_TAIL);
+		pl->tail_len = PODLOG_TAIL;
+		return;
+	}
+	if (pl->tail_len + n > PODLOG_TAIL) {
+		size_t drop = pl->tail_len + n - PODLOG_TAIL;
+
+		memmove(pl->tail, pl->tail + drop, pl->tail_len - drop);
+		pl->tail_len -= (unsigned)drop;
+	}
+	memcpy(pl->tail + pl->tail_len, data, n);
+	pl->tail_len += (unsigned)n;
+}
+
+/* The bytes before pl->off are still those read there (the file was not cut and rewritten). */
+static bool tail_same(struct podlog *pl)
+{
+	char b[PODLOG_TAIL];
+	ssize_t n;
+
+	if (!pl->tail_len || (off_t)pl->tail_len > pl->off)
+		return true;
+	do
+		n = pread(pl->fd, b, pl->tail_len, pl->off - (off_t)pl->tail_len);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)pl->tail_len && !memcmp(b, pl->tail, pl->tail_len);
+}
+
 static void close_log(struct podlog *pl)
 {
 	if (pl->fd >= 0)
@@ -267,8 +301,10 @@ static void read_back(struct podlog *pl, off_t size)
 	size_t skip = 0, resume;
 
 	pl->off = from + (n > 0 ? n : 0);
+	pl->tail_len = 0;
 	if (n <= 0)
 		return;
+	tail_note(pl, pl->chunk, (size_t)n);
 	/* From the middle of a line: begin with the next one. */
 	if (from > 0) {
 		const char *nl = memchr(pl->chunk, '\n', (size_t)n);
@@ -316,10 +352,11 @@ static bool open_log(struct podlog *pl, uint64_t now)
 /* Read the open file from pl->off to its end (the last PODLOG_WINDOW bytes of it, at most). */
 static void read_new(struct podlog *pl, off_t size)
 {
-	if (size < pl->off) {
-		/* Cut: what is there now is new. */
+	if (size < pl->off || !tail_same(pl)) {
+		/* Cut (and maybe written again past where it was read): what is there now is new. */
 		verbose("podman: the event log was cut: reading it from its start");
 		pl->off = 0;
+		pl->tail_len = 0;
 		podlog__restart(pl, false);
 	}
 	if (size - pl->off > PODLOG_WINDOW) {
@@ -334,6 +371,7 @@ static void read_new(struct podlog *pl, off_t size)
 		if (n <= 0)
 			break;
 		feed(pl, pl->chunk, (size_t)n);
+		tail_note(pl, pl->chunk, (size_t)n);
 		pl->off += n;
 	}
 }

@@ -420,6 +420,17 @@ static void test_file(void)
 	CHECK(podlog__poll(pl, ++now));
 	CHECK(known(pl, 8));
 
+	/* Cut and written again past where reading stopped, between two polls. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0);
+	close(fd);
+	write_file(path, lines_of(20, 24), "a");
+	seq = pl->seq;
+	CHECK(podlog__poll(pl, ++now));
+	CHECK(known(pl, 20) && known(pl, 24));
+	CHECK_INT(pl->seq - seq, 5);
+	CHECK_INT(pl->nbad, 0);
+
 	/* Far behind: only the last PODLOG_WINDOW bytes are read, from a whole line. */
 	{
 		FILE *f = fopen(path, "a");
