@@ -345,6 +345,20 @@ long_rec() {
 	assert_line "GET /v4.0.0/libpod/containers/$PM_PLAIN/json"
 }
 
+@test "podman: a journald host (events_logger = \"journald\"): -v says no log is read, the API answers" {
+	fake_start p
+	printf '[engine]\nevents_logger = "journald"\n' >"$T/containers.conf"
+	rec container_create podman "$PM_PLAIN" >"$T/in"
+	CONTAINERS_CONF=$T/containers.conf run --separate-stderr ctrenrich -v --no-discover \
+		--socket "podman=$T/p.sock" "$T/in"
+	assert_success
+	[[ $stderr == *'podman: no event log to read (events_logger is "journald")'* ]]
+	assert_equal "$(field 1 container_name)" rtref-pm-plain
+	assert_equal "$(field 1 enrich_error)" null
+	run cat "$T/p.log"
+	assert_line "GET /v4.0.0/libpod/containers/$PM_PLAIN/json"
+}
+
 @test "podman: a pod member gets pod_name from its Podman pod; the infra container is the sandbox" {
 	fake_start p
 	{ rec container_create podman "$PM_MEMBER" 1; rec container_create podman "$PM_INFRA" 2; } >"$T/in"
