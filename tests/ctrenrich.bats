@@ -179,7 +179,7 @@ long_rec() {
 	assert_success
 	assert_equal "$(jq -r .ts <<<"$output" | paste -sd,)" 1,2,3,4
 	cmp <(sed -n 2p <<<"$output") <(sed -n 2p "$T/in")
-	assert_equal "$(field 3 enrich_error)" 'runtime garden not supported'
+	assert_equal "$(field 3 container_id)" "$(cid 3)"
 	[ "$(sed -n 3p <<<"$output" | wc -c)" -gt 261501 ]
 	assert_equal "$(awk 'length > 262144' <<<"$output" | wc -l)" 0
 	assert_equal "$stderr" "ctrenrich: $T/in:2: record would grow past the line limit: passed on unchanged"
@@ -436,13 +436,16 @@ long_rec() {
 	[ ! -s "$T/d.log" ]
 }
 
-@test "lxc and garden containers are not looked up, and say so" {
+@test "lxc and garden containers are not looked up: lxc's name is its id, neither is an error" {
 	{ rec container_create lxc foo 1; rec container_create garden "$(cid 1)" 2; } >"$T/in"
-	run ctrenrich --no-discover "$T/in"
+	run --separate-stderr ctrenrich --no-discover "$T/in"
 	assert_success
-	assert_equal "$(field 1 enrich_error)" 'runtime lxc not supported'
-	assert_equal "$(field 2 enrich_error)" 'runtime garden not supported'
-	assert_equal "$(field 1 container_name)" ''
+	assert_equal "$(field 1 container_name)" foo
+	assert_equal "$(field 1 runtime)" lxc
+	assert_equal "$(jq -r 'has("enrich_error")' <<<"$output" | paste -sd,)" false,false
+	assert_equal "$(field 2 container_id)" "$(cid 1)"
+	assert_equal "$(field 2 container_name)" ''
+	assert_equal "$stderr" ''
 }
 
 # ---------------------------------------------------------------- faults
@@ -788,6 +791,20 @@ got() {
 	assert_equal "$(got 1)" "$(docker_fields "$c")"
 	assert_equal "$(field 1 container_name)" ce-plain
 	assert_equal "$(field 1 container_image)" ctrwatch-test:1
+	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
+@test "real docker: found only through dockerd's containerd (namespace moby), it is docker's and says Docker was not asked" {
+	require_rt
+	c=$(rt docker "$RTDIR" run -d --name ce-moby ctrwatch-test:1)
+	rec container_create unknown "$c" >"$T/in"
+	# Docker's own socket not given: only the containerd that dockerd started
+	run --separate-stderr ctrenrich --no-discover \
+		--socket "containerd=$RTDIR/docker/exec/containerd/containerd.sock" "$T/in"
+	assert_success
+	assert_equal "$(field 1 runtime)" docker
+	assert_equal "$(field 1 container_id)" "$c"
+	assert_equal "$(field 1 enrich_error)" "found by containerd as docker's, but docker could not be asked: no socket for docker"
 	rt docker "$RTDIR" rm -f "$c" >/dev/null
 }
 

@@ -30,6 +30,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "out.h"
+#include "rec_schema.h"
 #include "scan.h"
 #include "stop.h"
 #include "utf8.h"
@@ -247,7 +248,7 @@ static bool needs_hex(const char *s, size_t len)
 
 /* One cgroup record to write: from the ring buffer or from the --scan walk. */
 struct cgrec {
-	const char *event;
+	enum rec_event event;
 	uint64_t ts, cgroup_id;
 	uint32_t hierarchy_id, level, pid;
 	const char *path, *comm;
@@ -277,24 +278,24 @@ static void write_path_hex(const char *path, size_t len)
 		buf[2 + 2 * i] = digits[(unsigned char)path[i] & 15];
 	}
 	buf[2 * len + 1] = '"';
-	jsonw_raw(&jw, "path_hex", buf, 2 * len + 2);
+	jsonw_raw(&jw, REC_F_PATH_HEX, buf, 2 * len + 2);
 }
 
 static void cgrec_write(const struct cgrec *r)
 {
 	jsonw_obj_open(&jw, NULL);
-	jsonw_str(&jw, "event", r->event);
-	jsonw_u64(&jw, "ts", r->ts);
-	jsonw_u64(&jw, "cgroup_id", r->cgroup_id);
-	jsonw_u64(&jw, "hierarchy_id", r->hierarchy_id);
-	jsonw_u64(&jw, "level", r->level);
-	jsonw_strn(&jw, "path", r->path, r->path_len);
-	jsonw_u64(&jw, "pid", r->pid);
-	jsonw_strn(&jw, "comm", r->comm, r->comm_len);
+	jsonw_str(&jw, REC_F_EVENT, rec_event_name(r->event));
+	jsonw_u64(&jw, REC_F_TS, r->ts);
+	jsonw_u64(&jw, REC_F_CGROUP_ID, r->cgroup_id);
+	jsonw_u64(&jw, REC_F_HIERARCHY_ID, r->hierarchy_id);
+	jsonw_u64(&jw, REC_F_LEVEL, r->level);
+	jsonw_strn(&jw, REC_F_PATH, r->path, r->path_len);
+	jsonw_u64(&jw, REC_F_PID, r->pid);
+	jsonw_strn(&jw, REC_F_COMM, r->comm, r->comm_len);
 	if (r->has_ctime)
-		jsonw_u64(&jw, "ctime", r->ctime);
+		jsonw_u64(&jw, REC_F_CTIME, r->ctime);
 	if (r->truncated)
-		jsonw_bool(&jw, "path_truncated", true);
+		jsonw_bool(&jw, REC_F_PATH_TRUNCATED, true);
 	if (needs_hex(r->path, r->path_len))
 		write_path_hex(r->path, r->path_len);
 	jsonw_obj_close(&jw);
@@ -310,9 +311,9 @@ static void check_lost(const struct cgtap_bpf *skel)
 	if (now == lost_seen || done)
 		return;
 	jsonw_obj_open(&jw, NULL);
-	jsonw_str(&jw, "event", "lost");
-	jsonw_u64(&jw, "ts", (uint64_t)ns_of(CLOCK_REALTIME));
-	jsonw_u64(&jw, "count", now - lost_seen);
+	jsonw_str(&jw, REC_F_EVENT, rec_event_name(REC_EV_LOST));
+	jsonw_u64(&jw, REC_F_TS, (uint64_t)ns_of(CLOCK_REALTIME));
+	jsonw_u64(&jw, REC_F_COUNT, now - lost_seen);
 	jsonw_obj_close(&jw);
 	lost_seen = now;
 	if (env.count && ++records >= env.count)
@@ -331,7 +332,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < hdr)
 		return 0;
 	r = (struct cgrec){
-	    .event = e->kind == CGTAP_RMDIR ? "cgroup_rmdir" : "cgroup_mkdir",
+	    .event = e->kind == CGTAP_RMDIR ? REC_EV_CGROUP_RMDIR : REC_EV_CGROUP_MKDIR,
 	    .ts = e->ts_boot + clock_off,
 	    .cgroup_id = e->cgroup_id,
 	    .hierarchy_id = e->hierarchy_id,
@@ -372,7 +373,7 @@ static int scan_visit(void *ctx, const char *path, size_t len, unsigned level,
 {
 	struct scan_ctx *sc = ctx;
 	struct cgrec r = {
-	    .event = "cgroup_exists",
+	    .event = REC_EV_CGROUP_EXISTS,
 	    .ts = (uint64_t)ns_of(CLOCK_REALTIME),
 	    .cgroup_id = st->st_ino,
 	    .hierarchy_id = (uint32_t)sc->hierarchy_id,

@@ -106,6 +106,12 @@ struct be_lookup {
 	bool got_meta; /* the backend filled the create-time fields of *m (kept across retries) */
 	char scratch[512]; /* the backend's own, kept across steps and retries (e.g. an image id) */
 	struct meta *m;	   /* the results */
+	/*
+	 * Set by the backend when the container it found belongs to another runtime (containerd
+	 * namespace "moby": Docker's): that runtime's name. The record then names it, and says in
+	 * enrich_error that it could not be asked.
+	 */
+	const char *owner;
 	const char *err;   /* BE_ERROR: a short stable reason ("bad response: invalid JSON") */
 	char errbuf[64];   /* room for err when it must be formatted */
 };

@@ -7,6 +7,9 @@
  * namespace list is cached and listed again on a miss; the namespace of the last hit is asked
  * first (k8s.io on a Kubernetes node).
  *
+ * A container in namespace "moby" is Docker's (dockerd's own containerd): it holds neither name
+ * nor image there, so the backend says so (lk->owner) and the engine names Docker.
+ *
  * Remove: Tasks/Get for the exit status. CRI deletes a container's task right after it exits and
  * keeps the exit in its own store, so when the task is gone and the container is CRI's, the
  * CRI ContainerStatus on the same socket gives the exit code instead.
@@ -25,6 +28,7 @@
 #define NS_MAX 32  /* namespaces kept; more are not asked */
 #define NS_LEN 80  /* containerd identifiers are at most 76 bytes */
 #define ID_LEN 76
+#define CTD_NS_DOCKER "moby" /* dockerd's namespace in its containerd */
 
 enum {
 	STEP_START,
@@ -234,6 +238,8 @@ static enum be_result on_get(struct be_lookup *lk, int code, const uint8_t *msg,
 	for (unsigned i = 0; i < ns->n; i++)
 		if (!strcmp(ns->name[i], sc->ns))
 			ns->hit = i;
+	if (!strcmp(sc->ns, CTD_NS_DOCKER))
+		lk->owner = "docker";
 	sc->cri = pb_str_eq(c.kind, "container");
 	sc->image[0] = '\0';
 	if (pb_str_copy(sc->image, sizeof(sc->image), c.image))

@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,33 +100,75 @@ static void stop_input(struct engine *e, int fd, uint64_t now)
 	e->deadline_max = now + e->o->timeout_ms;
 }
 
-/* Backends, and their state: one each runtime. -1 on ENOMEM. */
+/* Backends (weak: NULL when not built in), by runtime kind. */
+static const struct backend *backend_of(enum rt kind)
+{
+	switch (kind) {
+	case RT_DOCKER:
+		return &backend_docker;
+	case RT_PODMAN:
+		return &backend_podman;
+	case RT_CONTAINERD:
+		return &backend_containerd;
+	case RT_CRIO:
+		return &backend_crio;
+	default:
+		return NULL;
+	}
+}
+
+static void runtime_free(struct runtime *r)
+{
+	if (r->state && r->be->state_free)
+		r->be->state_free(r->state);
+	free(r->state);
+	r->state = NULL;
+	sockets__close(&r->sock);
+	podlog__free(r->podlog);
+	r->podlog = NULL;
+}
+
+int runtime__reset(struct engine *e, struct runtime *r)
+{
+	unsigned idx = r->idx;
+
+	runtime_free(r);
+	memset(r, 0, sizeof(*r));
+	r->idx = idx;
+	r->kind = (enum rt)(idx % RT_N);
+	r->place = idx / RT_N;
+	r->be = backend_of(r->kind);
+	(void)e;
+	if (r->be && r->be->state_size && !(r->state = calloc(1, r->be->state_size)))
+		return -1;
+	return 0;
+}
+
+/* Every instance; the host's ready, at e->rt[kind]. -1 on ENOMEM. */
 static int runtimes_init(struct engine *e)
 {
-	e->rt[RT_DOCKER].be = &backend_docker;
-	e->rt[RT_PODMAN].be = &backend_podman;
-	e->rt[RT_CONTAINERD].be = &backend_containerd;
-	e->rt[RT_CRIO].be = &backend_crio;
-	for (int i = 0; i < RT_N; i++) {
-		const struct backend *be = e->rt[i].be;
+	for (unsigned i = 0; i < RUNTIME_MAX; i++) {
+		struct runtime *r = &e->rt[i];
 
-		if (!be)
-			continue;
-		verbose("%s: backend %s", rt_name(i), be->name);
-		if (be->state_size && !(e->rt[i].state = calloc(1, be->state_size)))
+		r->idx = i;
+		if (i >= RT_N) {
+			r->kind = (enum rt)(i % RT_N);
+			r->place = i / RT_N;
+			continue; /* made when its place is */
+		}
+		if (runtime__reset(e, r) < 0)
 			return -1;
+		if (r->be)
+			verbose("%s: backend %s", rt_name(r->kind), r->be->name);
+		sockets__host(e->sockets, r->kind, &r->sock);
 	}
 	return 0;
 }
 
 static void runtimes_free(struct engine *e)
 {
-	for (int i = 0; i < RT_N; i++) {
-		if (e->rt[i].state && e->rt[i].be->state_free)
-			e->rt[i].be->state_free(e->rt[i].state);
-		free(e->rt[i].state);
-		podlog__free(e->rt[i].podlog);
-	}
+	for (unsigned i = 0; i < RUNTIME_MAX; i++)
+		runtime_free(&e->rt[i]);
 }
 
 int engine_run(const struct engine_opts *o, struct sockets *sk, int argc, char **argv)

@@ -8,7 +8,9 @@
  *	engine.c	the loop: take input (common/filter.c), drive lookups and transfers, write
  *			what is ready, flush before waiting, wait
  *	queue.c		the records held, in input order, and writing them out
- *	lookup.c	a container record's lookup: which runtime to ask, retries, deadlines
+ *	lookup.c	a container record's lookup: which runtime instances to ask, retries,
+ *			deadlines
+ *	sockets.c	where each runtime instance's socket is
  *	cache.c		what create lookups leave for removals (bounded)
  *	lookup_podlog.c	a Podman create answered from Podman's event log (podlog.h)
  *	transport.c	requests in flight: libcurl's multi interface over Unix sockets
@@ -40,9 +42,9 @@
 #include "buf.h"
 #include "jsonw.h"
 #include "rec.h"
+#include "sockets.h"
 
 struct filter_input;
-struct sockets;
 
 struct engine_opts {
 	bool strict;	       /* first bad line: stop reading, finish, exit 65 */
@@ -81,13 +83,15 @@ struct slot {
 	unsigned long no;
 	bool ctr; /* a container record; others leave as they came */
 	enum be_kind kind;
-	enum rt rt_in;	/* runtime named by the record */
-	enum rt rt_ask; /* the one runtime to ask, or RT_UNKNOWN: every one found */
-	enum rt rt_cur; /* the runtime asked now */
-	enum rt rt_out; /* the runtime that answered */
-	unsigned tried, notfound, notyet; /* runtimes asked, and how they answered, this round */
+	int place;		/* where its runtimes are (sockets.h), -1: no room for it */
+	enum rt rt_in;		/* runtime named by the record */
+	enum rt rt_ask;		/* the one runtime kind to ask, or RT_UNKNOWN: every one found */
+	struct runtime *rt_cur; /* the instance asked now */
+	enum rt rt_out;		/* the runtime that answered */
+	/* Instances asked (bit: struct runtime's idx), and how they answered, this round. */
+	uint64_t tried, notfound, notyet;
 	const char *round_err;
-	char round_errbuf[128];
+	char round_errbuf[192];
 	char id[ID_MAX + 1];
 	size_t idlen;
 	struct be_lookup lk;
@@ -97,17 +101,29 @@ struct slot {
 	uint64_t read_at, deadline, start_at;
 	unsigned backoff;
 	const char *err; /* enrich_error, NULL when none */
-	char errbuf[128];
+	char errbuf[192];
 };
 
 struct slot_list {
 	struct slot *head, *tail;
 };
 
-/* A runtime the engine may ask: its backend (NULL: not supported) and the backend's state. */
+/* Runtime instances: one of each kind at each place (sockets.h), e->rt[place * RT_N + kind]. */
+#define RUNTIME_MAX (PLACE_MAX * RT_N)
+
+/*
+ * A runtime instance the engine may ask: one socket of one runtime kind at one place (the
+ * host's, a user's, one inside an outer container), its backend (NULL: not supported) and the
+ * backend's state. e->rt[k] for k < RT_N is the host's instance of kind k. The instances of a
+ * place other than the host's start anew (runtime__reset) whenever the place is made.
+ */
 struct runtime {
+	enum rt kind;
+	unsigned place; /* sockets.h: 0 the host */
+	unsigned idx;	/* its place in e->rt, and its bit in a slot's masks */
 	const struct backend *be;
-	void *state;
+	void *state;	       /* the backend's: be->state_size bytes */
+	struct rt_sock sock;   /* sockets.c: where its socket is */
 	struct podlog *podlog; /* Podman's event log, once followed (lookup_podlog.c) */
 	bool podlog_off;       /* it has none to read */
 };
@@ -115,7 +131,7 @@ struct runtime {
 struct engine {
 	const struct engine_opts *o;
 	struct sockets *sockets;
-	struct runtime rt[RT_N];
+	struct runtime rt[RUNTIME_MAX];
 	/* queue.c */
 	struct slot *slots, *free_slots;
 	unsigned nslots_used;
@@ -160,6 +176,9 @@ struct engine {
 
 /* Monotonic milliseconds. */
 uint64_t engine_now_ms(void);
+/* engine.c: r starts anew (its place was made again): backend state zeroed, socket unknown.
+ * -1 on ENOMEM. */
+int runtime__reset(struct engine *e, struct runtime *r);
 
 /* queue.c: slots in input order. */
 int queue__init(struct engine *e);
@@ -181,8 +200,13 @@ void slot_done(struct engine *e, struct slot *s);
 void queue_emit_ready(struct engine *e);
 
 /* lookup.c: a container record's lookup. */
+/* Where s's runtimes are, from r's path (before lookup_create or lookup_remove). */
+void lookup_where(struct engine *e, struct slot *s, const struct rec *r, uint64_t now);
 void lookup_create(struct engine *e, struct slot *s, uint64_t now);
 void lookup_remove(struct engine *e, struct slot *s, uint64_t now);
+/* "no socket for KIND" (RT_UNKNOWN: "no runtime socket"), where s's place is, and why, in buf. */
+const char *lookup_no_socket(struct engine *e, struct slot *s, enum rt kind, char *buf,
+			     size_t cap);
 /* The lookup of s is over: err is NULL on success. */
 void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t now);
 /* The deadline ended s: "timeout", or "not found" for a create that was being asked again. */

@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "rec_schema.h"
 #include "sockets.h"
 
 #define BACKOFF_FIRST_MS 10
@@ -21,10 +22,44 @@ static void set_err(struct slot *s, const char *err)
 	s->err = s->errbuf;
 }
 
+/*
+ * The runtime asked found a container another runtime owns (containerd namespace moby: Docker's):
+ * the record names the owner, and says why the owner itself did not answer.
+ */
+static const char *owned_elsewhere(struct engine *e, struct slot *s)
+{
+	enum rt o = rt_parse(s->lk.owner);
+	struct runtime *r;
+	char why[128];
+
+	if (o >= RT_N || !s->rt_cur || o == s->rt_cur->kind)
+		return NULL;
+	r = &e->rt[s->rt_cur->place * RT_N + o];
+	if (s->notfound & UINT64_C(1) << r->idx)
+		snprintf(why, sizeof(why), "%s did not know it", rt_name(o));
+	else if (s->tried & UINT64_C(1) << r->idx)
+		snprintf(why, sizeof(why), "%s did not answer: %s", rt_name(o),
+			 s->round_err ? s->round_err : "error");
+	else
+		lookup_no_socket(e, s, o, why, sizeof(why));
+	snprintf(s->round_errbuf, sizeof(s->round_errbuf),
+		 "found by %s as %s's, but %s could not be asked: %s", rt_name(s->rt_cur->kind),
+		 rt_name(o), rt_name(o), why);
+	s->rt_out = o;
+	s->have_meta = true; /* the runtime field names the owner */
+	return s->round_errbuf;
+}
+
 void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t now)
 {
+	const char *owner_err = s->lk.owner ? owned_elsewhere(e, s) : NULL;
+
 	e->lookups++;
-	if (s->kind == BE_CREATE) {
+	if (owner_err) {
+		/* Not cached: a removal asks again, the owner too. */
+		cache_created(e, s, false, now);
+		err = owner_err;
+	} else if (s->kind == BE_CREATE) {
 		if (!err)
 			s->have_meta = true;
 		cache_created(e, s, !err, now);
@@ -56,20 +91,73 @@ void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
 	lookup_finish(e, s, s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout", now);
 }
 
-/* Runtimes s may ask: a bit each. */
-static unsigned candidates(struct engine *e, struct slot *s, uint64_t now)
+/* A place is busy while a record that has not left is to ask its runtimes. */
+static bool place_busy(void *ctx, unsigned p)
 {
-	unsigned c = 0;
+	struct engine *e = ctx;
 
-	for (int rt = 0; rt < RT_N; rt++) {
-		const struct backend *be = e->rt[rt].be;
+	for (struct slot *s = e->queue.head; s; s = s->qnext)
+		if (s->ctr && s->st != S_DONE && s->place == (int)p)
+			return true;
+	return false;
+}
 
-		if (s->rt_ask != RT_UNKNOWN && s->rt_ask != (enum rt)rt)
+void lookup_where(struct engine *e, struct slot *s, const struct rec *r, uint64_t now)
+{
+	char path[PLACE_PATH_MAX + 256];
+	struct place_key k;
+	uint64_t hier = 0;
+	bool fresh;
+	long n;
+	int p;
+
+	s->place = 0;
+	n = rec_get_str(r, REC_F_PATH, path, sizeof(path));
+	if (n <= 0 || (size_t)n >= sizeof(path))
+		return; /* no path, or a long one: the host's runtimes */
+	if (rec_get_u64(r, REC_F_HIERARCHY_ID, &hier) < 0 || hier > INT32_MAX)
+		hier = 0;
+	place_of(path, (size_t)n, (int)hier, &k);
+	s->place = -1; /* not busy for its own sake */
+	p = sockets__place(e->sockets, &k, now, place_busy, e, &fresh);
+	s->place = p;
+	for (int i = 0; fresh && i < RT_N; i++)
+		if (runtime__reset(e, &e->rt[p * RT_N + i]) < 0)
+			die("out of memory");
+}
+
+/* Instances s may ask: a bit each (struct runtime's idx), of its place. */
+static uint64_t candidates(struct engine *e, struct slot *s, uint64_t now)
+{
+	uint64_t c = 0;
+
+	if (s->place < 0)
+		return 0;
+	for (unsigned k = 0; k < RT_N; k++) {
+		struct runtime *r = &e->rt[(unsigned)s->place * RT_N + k];
+
+		if (s->rt_ask != RT_UNKNOWN && s->rt_ask != r->kind)
 			continue;
-		if (be && be->id_ok(s->id, s->idlen) && sockets__path(e->sockets, rt, now))
-			c |= 1u << rt;
+		if (r->be && r->be->id_ok(s->id, s->idlen) &&
+		    sockets__path(e->sockets, r->place, r->kind, &r->sock, now))
+			c |= UINT64_C(1) << r->idx;
 	}
 	return c;
+}
+
+const char *lookup_no_socket(struct engine *e, struct slot *s, enum rt kind, char *buf,
+			     size_t cap)
+{
+	unsigned p = s->place > 0 ? (unsigned)s->place : 0;
+	const char *why = sockets__why(e->sockets, p);
+
+	if (kind < RT_N)
+		snprintf(buf, cap, "no socket for %s%s%s%s", rt_name(kind),
+			 sockets__where(e->sockets, p), *why ? ": " : "", why);
+	else
+		snprintf(buf, cap, "no runtime socket%s%s%s", sockets__where(e->sockets, p),
+			 *why ? ": " : "", why);
+	return buf;
 }
 
 static void wait_at(struct engine *e, struct slot *s, uint64_t at)
@@ -88,8 +176,29 @@ static void lookup_begin(struct engine *e, struct slot *s, uint64_t now)
 	s->lk.kind = s->kind;
 	s->lk.m = &s->m;
 	s->lk.id = s->id;
+	s->rt_cur = NULL;
 	s->backoff = BACKOFF_FIRST_MS;
-	if (rt != RT_UNKNOWN && (rt >= RT_N || !e->rt[rt].be)) {
+	/* Runtimes known by design, with no API to ask: what the path tells is all there is. */
+	if (rt == RT_LXC) {
+		/* The id is the container's name (lxc.payload.<name>). */
+		if (meta__set(&s->m, M_NAME, s->id, s->idlen) < 0)
+			die("out of memory");
+		s->have_meta = true;
+		lookup_finish(e, s, NULL, now);
+		return;
+	}
+	if (rt == RT_GARDEN) {
+		s->have_meta = true;
+		lookup_finish(e, s, NULL, now);
+		return;
+	}
+	if (s->place < 0) {
+		snprintf(msg, sizeof(msg), "no room for the runtimes of one more place (%d)",
+			 PLACE_MAX);
+		lookup_finish(e, s, msg, now);
+		return;
+	}
+	if (rt != RT_UNKNOWN && (rt >= RT_N || !e->rt[rt].be)) { /* the host's instance of rt */
 		snprintf(msg, sizeof(msg), "runtime %s not supported", rt_name(s->rt_in));
 		lookup_finish(e, s, msg, now);
 		return;
@@ -130,36 +239,35 @@ void lookup_remove(struct engine *e, struct slot *s, uint64_t now)
 /* Start s's next attempt with the next runtime of this round (a transfer is free). */
 static void attempt_start(struct engine *e, struct slot *s, uint64_t now)
 {
-	unsigned c = candidates(e, s, now) & ~s->tried;
-	int rt;
+	uint64_t c = candidates(e, s, now) & ~s->tried;
+	struct runtime *r;
+	int i;
 
 	if (!c) {
 		/* Nothing (left) to ask. */
-		if (s->rt_ask != RT_UNKNOWN) {
-			snprintf(s->round_errbuf, sizeof(s->round_errbuf), "no socket for %s",
-				 rt_name(s->rt_ask));
-			lookup_finish(e, s, s->round_errbuf, now);
-		} else {
-			lookup_finish(e, s, s->round_err ? s->round_err : "no runtime socket", now);
-		}
+		if (s->rt_ask != RT_UNKNOWN || !s->round_err)
+			s->round_err = lookup_no_socket(e, s, s->rt_ask, s->round_errbuf,
+							sizeof(s->round_errbuf));
+		lookup_finish(e, s, s->round_err, now);
 		return;
 	}
-	for (rt = 0; !(c & 1u << rt); rt++)
+	for (i = 0; !(c & UINT64_C(1) << i); i++)
 		;
-	s->rt_cur = (enum rt)rt;
-	s->tried |= 1u << rt;
+	r = &e->rt[i];
+	s->tried |= UINT64_C(1) << i;
 	/* Another runtime starts from a clean scratch; a retry of the same one keeps it. */
-	if (s->rt_out != s->rt_cur)
+	if (s->rt_cur != r)
 		memset(s->lk.scratch, 0, sizeof(s->lk.scratch));
-	s->rt_out = s->rt_cur;
-	s->lk.state = e->rt[rt].state;
+	s->rt_cur = r;
+	s->rt_out = r->kind;
+	s->lk.state = r->state;
 	s->lk.step = 0;
 	s->lk.err = NULL;
-	if (rt == RT_PODMAN) {
+	if (r->kind == RT_PODMAN) {
 		long wait = podlog_lookup(e, s, now); /* Podman's event log may answer at once */
 
 		if (wait > 0) {
-			s->tried &= ~(1u << rt);
+			s->tried &= ~(UINT64_C(1) << i);
 			wait_at(e, s, now + (uint64_t)wait);
 		}
 		if (wait >= 0)
@@ -210,6 +318,12 @@ static void round_error(struct slot *s, const char *why)
 
 void lookup_failed(struct engine *e, struct slot *s, const char *why, uint64_t now)
 {
+	struct runtime *r = s->rt_cur;
+
+	/* A socket of a user's or in an outer container that went away is looked for anew (the
+	 * container, or the user's daemon, may have been started again). */
+	if (r && r->place && (!strncmp(why, "no socket", 9) || !strncmp(why, "connection refused", 18)))
+		sockets__lost(e->sockets, r->place, &r->sock);
 	round_error(s, why);
 	next_runtime(e, s, now);
 }
@@ -218,13 +332,13 @@ void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_
 {
 	/* A runtime that knew the id is the one to ask again (its answer is in s->m already). */
 	if (s->lk.got_meta)
-		s->rt_ask = s->rt_cur;
+		s->rt_ask = s->rt_cur->kind;
 	switch (r) {
 	case BE_NOTFOUND:
-		s->notfound |= 1u << s->rt_cur;
+		s->notfound |= UINT64_C(1) << s->rt_cur->idx;
 		break;
 	case BE_NOTYET:
-		s->notyet |= 1u << s->rt_cur;
+		s->notyet |= UINT64_C(1) << s->rt_cur->idx;
 		break;
 	case BE_ERROR:
 		round_error(s, s->lk.err ? s->lk.err : "bad response");
@@ -235,41 +349,46 @@ void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_
 	next_runtime(e, s, now);
 }
 
-/* Runtimes with a socket to ask now: a path known and a file there (a bit each). */
-static unsigned sockets_present(struct engine *e, uint64_t now)
+/*
+ * Of the instances in c, those with a socket to ask now: a path known and a file there (a bit
+ * each). *checked and *present carry what one pass over the wait list has seen already.
+ */
+static uint64_t sockets_present(struct engine *e, uint64_t c, uint64_t *checked,
+				uint64_t *present, uint64_t now)
 {
-	unsigned c = 0;
-
-	for (int rt = 0; rt < RT_N; rt++) {
-		const char *p = e->rt[rt].be ? sockets__path(e->sockets, rt, now) : NULL;
+	for (unsigned i = 0; i < RUNTIME_MAX; i++) {
+		struct runtime *r = &e->rt[i];
+		uint64_t bit = UINT64_C(1) << i;
+		const char *p;
 		struct stat st;
 
+		if (!(c & bit) || (*checked & bit))
+			continue;
+		*checked |= bit;
+		p = sockets__path(e->sockets, r->place, r->kind, &r->sock, now);
 		if (p && !(stat(p, &st) < 0 && errno == ENOENT))
-			c |= 1u << rt;
+			*present |= bit;
 	}
-	return c;
+	return c & *present;
 }
 
 /*
- * s waits for a turn while every transfer is busy, and no runtime left to ask has a socket: it
+ * s waits for a turn while every transfer is busy, and no instance left to ask has a socket: it
  * ends now, as asking would have ended it ("no socket for X"), not at its deadline.
  */
-static void no_socket(struct engine *e, struct slot *s, uint64_t now)
+static void no_socket(struct engine *e, struct slot *s, uint64_t c, uint64_t now)
 {
-	unsigned c = candidates(e, s, now) & ~s->tried;
-
 	if (!c) {
 		attempt_start(e, s, now); /* ends it without a transfer */
 		return;
 	}
-	for (int rt = 0; rt < RT_N; rt++) {
-		char why[64];
+	for (unsigned i = 0; i < RUNTIME_MAX; i++) {
+		char why[sizeof(s->round_errbuf)];
 
-		if (!(c & 1u << rt))
+		if (!(c & UINT64_C(1) << i))
 			continue;
-		snprintf(why, sizeof(why), "no socket for %s", rt_name(rt));
-		round_error(s, why);
-		s->tried |= 1u << rt;
+		round_error(s, lookup_no_socket(e, s, e->rt[i].kind, why, sizeof(why)));
+		s->tried |= UINT64_C(1) << i;
 	}
 	round_over(e, s, now);
 }
@@ -278,8 +397,7 @@ long lookup_run_waiting(struct engine *e, uint64_t now)
 {
 	long due = 1000;
 	struct slot *s, *next;
-	unsigned present = 0;
-	bool checked = false; /* present is known */
+	uint64_t checked = 0, present = 0; /* instances whose socket was looked at, and found */
 
 	for (s = e->wait.head; s; s = next) {
 		next = s->wnext;
@@ -295,15 +413,11 @@ long lookup_run_waiting(struct engine *e, uint64_t now)
 			continue;
 		}
 		if (s->start_at <= now) {
-			unsigned all = (1u << RT_N) - 1;
-			unsigned want = s->rt_ask == RT_UNKNOWN ? all : 1u << s->rt_ask;
+			uint64_t c = candidates(e, s, now) & ~s->tried;
 
-			if (!checked)
-				present = sockets_present(e, now);
-			checked = true;
-			if (!(want & present & ~s->tried)) {
+			if (!sockets_present(e, c, &checked, &present, now)) {
 				LIST_DEL(&e->wait, s, wprev, wnext);
-				no_socket(e, s, now);
+				no_socket(e, s, c, now);
 				continue;
 			}
 		}

@@ -26,31 +26,39 @@
 #define PODLOG_WAIT_MS 10
 #define PODLOG_RETRY_MS 2
 
-/* The event log of runtime rt, followed from its first use; NULL when it has none to read. */
-static struct podlog *log_of(struct engine *e, enum rt rt, uint64_t now)
+/*
+ * The event log of Podman instance r, followed from its first use; NULL when it has none to
+ * read. --podman-events names the host's; a user's Podman has its own, found from the user's
+ * socket (--podman-events none turns every one off); one inside another container is not read
+ * (its files are in that container's mount namespace).
+ */
+static struct podlog *log_of(struct engine *e, struct runtime *r, uint64_t now)
 {
-	struct runtime *r = &e->rt[rt];
-	const char *why = NULL;
+	const char *why = NULL, *opt = e->o->podman_events, *where;
+	const char *sock = sockets__path(e->sockets, r->place, r->kind, &r->sock, now);
 	char path[PATH_MAX], q[256];
 
 	if (r->podlog || r->podlog_off)
 		return r->podlog;
 	r->podlog_off = true;
-	if (podlog_path(e->o->podman_events, sockets__path(e->sockets, rt, now), path, sizeof(path),
-			&why) < 0 ||
-	    !(r->podlog = podlog__new()) || podlog__follow(r->podlog, path) < 0) {
-		podlog__free(r->podlog);
-		r->podlog = NULL;
-		verbose(
-		    "%s: no event log to read (%s): creates are asked of the API, which answers "
-		    "once the container has started",
-		    rt_name(rt), why ? why : "path too long, or out of memory");
-		return NULL;
+	where = sockets__where(e->sockets, r->place);
+	if (r->place != 0 && opt && strcmp(opt, "none"))
+		opt = NULL;
+	if (r->sock.fd > 2) {
+		why = "a Podman inside another container";
+	} else if (podlog_path(opt, sock, path, sizeof(path), &why) == 0 &&
+		   (r->podlog = podlog__new()) && podlog__follow(r->podlog, path) == 0) {
+		r->podlog_off = false;
+		verbose("%s%s: creates looked up first in the event log %s", rt_name(r->kind), where,
+			log_quote(q, sizeof(q), path, strlen(path)));
+		return r->podlog;
 	}
-	r->podlog_off = false;
-	verbose("%s: creates looked up first in the event log %s", rt_name(rt),
-		log_quote(q, sizeof(q), path, strlen(path)));
-	return r->podlog;
+	podlog__free(r->podlog);
+	r->podlog = NULL;
+	verbose("%s%s: no event log to read (%s): creates are asked of the API, which answers "
+		"once the container has started",
+		rt_name(r->kind), where, why ? why : "path too long, or out of memory");
+	return NULL;
 }
 
 long podlog_lookup(struct engine *e, struct slot *s, uint64_t now)
@@ -85,7 +93,7 @@ long podlog_lookup(struct engine *e, struct slot *s, uint64_t now)
 	m->sandbox = a.sandbox;
 	s->lk.got_meta = true;
 	if (log_verbose > 1)
-		verbose("%s %.12s: from the event log", rt_name(s->rt_cur), s->id);
+		verbose("%s %.12s: from the event log", rt_name(s->rt_cur->kind), s->id);
 	digest = podman_digest(s->lk.state, a.image, a.image_gen);
 	if (!*a.image || digest) {
 		if (digest && meta__set(m, M_DIGEST, digest, strlen(digest)) < 0) {

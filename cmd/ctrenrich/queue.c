@@ -147,6 +147,7 @@ int queue_take(struct engine *e, const struct rec *r, const char *src, unsigned 
 		lookup_finish(e, s, "invalid container id", now);
 		return 0;
 	}
+	lookup_where(e, s, r, now);
 	if (s->kind == BE_CREATE)
 		lookup_create(e, s, now);
 	else

@@ -148,8 +148,9 @@ static void xfer_put(struct transport *t, struct xfer *x)
 static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t now)
 {
 	struct transport *t = e->tr;
-	const struct backend *be = e->rt[s->rt_cur].be;
-	const char *sock = sockets__path(e->sockets, s->rt_cur, now);
+	struct runtime *rt = s->rt_cur;
+	const struct backend *be = rt->be;
+	const char *sock = sockets__path(e->sockets, rt->place, rt->kind, &rt->sock, now);
 	char url[600];
 	long left = (long)(s->deadline - now);
 	CURL *h = x->h;
@@ -160,9 +161,10 @@ static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t
 	}
 	memset(&x->rq, 0, sizeof(x->rq));
 	if (!sock) {
-		snprintf(s->round_errbuf, sizeof(s->round_errbuf), "no socket for %s",
-			 rt_name(s->rt_cur));
-		lookup_finish(e, s, s->round_errbuf, now);
+		lookup_finish(e, s,
+			      lookup_no_socket(e, s, rt->kind, s->round_errbuf,
+					       sizeof(s->round_errbuf)),
+			      now);
 		return false;
 	}
 	if (be->request(&s->lk, &x->rq) < 0) {
@@ -241,7 +243,8 @@ void transport_start(struct engine *e, struct slot *s, uint64_t now)
 }
 
 /* Stable short reason for a transport failure. */
-static const char *curl_reason(struct xfer *x, CURLcode rc, struct slot *s, char *buf, size_t cap)
+static const char *curl_reason(struct engine *e, struct xfer *x, CURLcode rc, struct slot *s,
+			       char *buf, size_t cap)
 {
 	long oserr = 0;
 
@@ -252,8 +255,13 @@ static const char *curl_reason(struct xfer *x, CURLcode rc, struct slot *s, char
 		return "timeout";
 	case CURLE_COULDNT_CONNECT:
 		curl_easy_getinfo(x->h, CURLINFO_OS_ERRNO, &oserr);
-		if (oserr == ENOENT) {
-			snprintf(buf, cap, "no socket for %s", rt_name(s->rt_cur));
+		if (oserr == ENOENT)
+			return lookup_no_socket(e, s, s->rt_cur->kind, buf, cap);
+		if ((oserr == EACCES || oserr == EPERM) && s->rt_cur->place) {
+			/* a user's socket is its own (mode 0600): root needs CAP_DAC_OVERRIDE */
+			snprintf(buf, cap, "permission denied connecting to %s%s (needs %s)",
+				 rt_name(s->rt_cur->kind),
+				 sockets__where(e->sockets, s->rt_cur->place), "CAP_DAC_OVERRIDE");
 			return buf;
 		}
 		if (oserr == EACCES || oserr == EPERM)
@@ -283,10 +291,10 @@ static void xfer_done(struct engine *e, struct xfer *x, CURLcode rc, uint64_t no
 {
 	struct transport *t = e->tr;
 	struct slot *s = x->s;
-	const struct backend *be = e->rt[s->rt_cur].be;
+	const struct backend *be = s->rt_cur->be;
 	struct be_response rs = {0};
 	enum be_result r;
-	char buf[96];
+	char buf[192];
 	curl_off_t sent = -1;
 
 	curl_multi_remove_handle(t->multi, x->h);
@@ -313,7 +321,7 @@ static void xfer_done(struct engine *e, struct xfer *x, CURLcode rc, uint64_t no
 	 */
 	if (rc != CURLE_OK &&
 	    !(x->rq.http2 && rs.status > 0 && (rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM))) {
-		const char *why = curl_reason(x, rc, s, buf, sizeof(buf));
+		const char *why = curl_reason(e, x, rc, s, buf, sizeof(buf));
 
 		xfer_put(t, x);
 		if (rc == CURLE_OPERATION_TIMEDOUT) /* the deadline: nothing else to try */
