@@ -54,7 +54,9 @@ struct engine_opts {
 	unsigned queue_size;   /* records held at once; input is not read while full */
 	unsigned cache_size;   /* container cache entries */
 	size_t max_response;   /* bytes; a bigger answer is "response too large" */
-	const char *podman_events; /* Podman's event log, "none", or NULL: found (podlog.h) */
+
+	/* Podman's event log (--podman-events): a file, "none", or NULL: found (podlog.h). */
+	const char *podman_events;
 };
 
 #define ENGINE_TIMEOUT_MS 2000

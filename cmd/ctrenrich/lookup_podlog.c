@@ -49,8 +49,8 @@ static struct podlog *log_of(struct engine *e, struct runtime *r, uint64_t now)
 	} else if (podlog_path(opt, sock, path, sizeof(path), &why) == 0 &&
 		   (r->podlog = podlog__new()) && podlog__follow(r->podlog, path) == 0) {
 		r->podlog_off = false;
-		verbose("%s%s: creates looked up first in the event log %s", rt_name(r->kind), where,
-			log_quote(q, sizeof(q), path, strlen(path)));
+		verbose("%s%s: creates looked up first in the event log %s", rt_name(r->kind),
+			where, log_quote(q, sizeof(q), path, strlen(path)));
 		return r->podlog;
 	}
 	podlog__free(r->podlog);

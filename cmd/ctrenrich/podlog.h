@@ -57,13 +57,13 @@ struct podlog {
 	int fd; /* -1: not open */
 	dev_t dev;
 	ino_t ino;
-	off_t off;	    /* read up to here */
+	off_t off;		/* read up to here */
 	char tail[PODLOG_TAIL]; /* the last bytes read, up to off: the file cut and written again */
 	unsigned tail_len;	/* past off is told by them no longer being there */
-	uint64_t next_open; /* ms: when to try opening again */
-	uint64_t polled;    /* ms: the last poll */
-	bool warned;	    /* a bad line was reported (once per file) */
-	char *chunk;	    /* the read buffer, PODLOG_WINDOW bytes */
+	uint64_t next_open;	/* ms: when to try opening again */
+	uint64_t polled;	/* ms: the last poll */
+	bool warned;		/* a bad line was reported (once per file) */
+	char *chunk;		/* the read buffer, PODLOG_WINDOW bytes */
 };
 
 /* ---- podlog.c: the lines ---- */
@@ -111,9 +111,9 @@ size_t podlog__resume(const struct podlog *pl, const char *data, size_t len);
 
 /*
  * Where the event log of the Podman behind socket is, into path (cap bytes): explicit when
- * given ("none": -1, no log), else from containers.conf ($CONTAINERS_CONF, or the system's files, and the user's
- * own for a rootless socket /run/user/<uid>/podman/podman.sock): events_logfile_path, or
- * tmp_dir/events/events.log, or the default tmp_dir (/run/libpod; rootless:
+ * given ("none": -1, no log), else from containers.conf ($CONTAINERS_CONF, or the system's files,
+ * and the user's own for a rootless socket /run/user/<uid>/podman/podman.sock):
+ * events_logfile_path, or tmp_dir/events/events.log, or the default tmp_dir (/run/libpod; rootless:
  * /run/user/<uid>/libpod/tmp). 0; or -1 when the logger is not "file" (*why says what it is).
  */
 int podlog_path(const char *explicit, const char *socket, char *path, size_t cap, const char **why);

@@ -353,7 +353,8 @@ static bool open_log(struct podlog *pl, uint64_t now)
 static void read_new(struct podlog *pl, off_t size)
 {
 	if (size < pl->off || !tail_same(pl)) {
-		/* Cut (and maybe written again past where it was read): what is there now is new. */
+		/* Cut (and maybe written again past where it was read): what is there now is new.
+		 */
 		verbose("podman: the event log was cut: reading it from its start");
 		pl->off = 0;
 		pl->tail_len = 0;
