@@ -97,10 +97,11 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # What the unit and fuzz tests link besides common/: ctrenrich's modules that do no I/O (its
-# codecs in codec/, its backends and what they share), and the tests' own C helpers
+# codecs in codec/, its backends and what they share) or only file I/O (podlog: Podman's event
+# log), and the tests' own C helpers
 # (tests/unit/lib/). Objects, not an archive: the engine names the backends as weak symbols.
 TESTLIB_SRCS := $(wildcard cmd/ctrenrich/codec/*.c cmd/ctrenrich/backend*.c cmd/ctrenrich/be_*.c \
-	tests/unit/lib/*.c)
+	cmd/ctrenrich/podlog*.c tests/unit/lib/*.c)
 TESTLIB_INC := -Icmd/ctrenrich -Icmd/ctrenrich/codec -Itests/unit/lib
 TESTLIB := $(TESTLIB_SRCS:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/obj/tests/%.o: ALL_CFLAGS += $(TESTLIB_INC)

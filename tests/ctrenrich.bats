@@ -416,6 +416,20 @@ long_rec() {
 	assert_line "GET /v4.0.0/libpod/containers/$PM_PLAIN/json"
 }
 
+@test "podman: a journald host (events_logger = \"journald\"): -v says no log is read, the API answers" {
+	fake_start p
+	printf '[engine]\nevents_logger = "journald"\n' >"$T/containers.conf"
+	rec container_create podman "$PM_PLAIN" >"$T/in"
+	CONTAINERS_CONF=$T/containers.conf run --separate-stderr ctrenrich -v --no-discover \
+		--socket "podman=$T/p.sock" "$T/in"
+	assert_success
+	[[ $stderr == *'podman: no event log to read (events_logger is "journald")'* ]]
+	assert_equal "$(field 1 container_name)" rtref-pm-plain
+	assert_equal "$(field 1 enrich_error)" null
+	run cat "$T/p.log"
+	assert_line "GET /v4.0.0/libpod/containers/$PM_PLAIN/json"
+}
+
 @test "podman: a pod member gets pod_name from its Podman pod; the infra container is the sandbox" {
 	fake_start p
 	{ rec container_create podman "$PM_MEMBER" 1; rec container_create podman "$PM_INFRA" 2; } >"$T/in"
@@ -806,7 +820,8 @@ require_rt() {
 	fi
 }
 
-# enrich RUNTIME EVENT ID [EVENT ID]...: ctrenrich over hand-made records, against $RTDIR.
+# enrich RUNTIME EVENT ID [EVENT ID]...: ctrenrich over hand-made records, against $RTDIR, with
+# the options in ENRICH_ARGS (an array) first.
 enrich() {
 	local rt=$1 ts=1
 	shift
@@ -815,8 +830,8 @@ enrich() {
 		ts=$((ts + 1))
 		shift 2
 	done >"$T/in"
-	run --separate-stderr ctrenrich --no-discover --socket "docker=$RTDIR/docker.sock" \
-		--socket "podman=$RTDIR/podman.sock" "$T/in"
+	run --separate-stderr ctrenrich "${ENRICH_ARGS[@]}" --no-discover \
+		--socket "docker=$RTDIR/docker.sock" --socket "podman=$RTDIR/podman.sock" "$T/in"
 	assert_success
 }
 
@@ -1119,5 +1134,169 @@ podman_fields() {
 	assert_equal "$(field 2 oom_killed)" false
 	[[ $(field 2 finished_at) == 20* ]]
 	assert_equal "$(field 2 exit_code)" "$(rt podman "$RTDIR" inspect "$c" | jq -r '.[0].State.ExitCode')"
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+}
+
+# ---------------------------------------------------------------- real Podman's event log
+#
+# The private Podman logs its events to a file (events_logger = "file", scripts/rt). A create
+# whose line is in that log is answered from it (ctrenrich -vv says "from the event log"), only
+# the image's digest asked of the API; every field must still be what podman inspect says.
+
+PMLOG() { printf '%s/podman/tmp/events/events.log' "$RTDIR"; }
+
+# from_log ID: ctrenrich -vv said ID's create was answered from the event log; not_from_log ID:
+# it did not say so.
+from_log() { grep -qF "podman ${1:0:12}: from the event log" <<<"$stderr"; }
+not_from_log() { if from_log "$1"; then fail "${1:0:12} answered from the event log"; fi; }
+
+@test "podman event log: a plain container, every field from the log as podman inspect says" {
+	require_rt
+	c=$(rt podman "$RTDIR" run -d --name ce-pl-plain ctrwatch-test:1)
+	ENRICH_ARGS=(-vv --podman-events "$(PMLOG)")
+	enrich podman container_create "$c"
+	from_log "$c"
+	assert_equal "$(field 1 enrich_error)" null
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	assert_equal "$(field 1 container_name)" ce-pl-plain
+	[[ $(field 1 container_image_digest) == sha256:* ]]
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+}
+
+@test "podman event log: a pod's infra container (any name) is the sandbox, its member gets the pod's name" {
+	require_rt
+	rt podman "$RTDIR" pod create --name ce-pl-pod --infra-name ce-pl-infra >/dev/null
+	m=$(rt podman "$RTDIR" run -d --pod ce-pl-pod --name ce-pl-member ctrwatch-test:1)
+	infra=$(rt podman "$RTDIR" pod inspect ce-pl-pod | jq -r '(.InfraContainerID // .[0].InfraContainerID)')
+	ENRICH_ARGS=(-vv --podman-events "$(PMLOG)")
+	enrich podman container_create "$infra" container_create "$m"
+	from_log "$infra"
+	from_log "$m"
+	assert_equal "$(got 1)" "$(podman_fields "$infra")"
+	assert_equal "$(got 2)" "$(podman_fields "$m")"
+	assert_equal "$(field 1 container_name)" ce-pl-infra
+	assert_equal "$(field 1 pod_sandbox)" true
+	assert_equal "$(field 2 pod_sandbox)" false
+	assert_equal "$(field 1 pod_name)" ce-pl-pod
+	assert_equal "$(field 2 pod_name)" ce-pl-pod
+	rt podman "$RTDIR" pod rm -f -t 0 ce-pl-pod >/dev/null
+}
+
+@test "podman event log: Kubernetes labels from the log win over the Podman pod" {
+	require_rt
+	rt podman "$RTDIR" pod create --name ce-pl-pod2 >/dev/null
+	c=$(rt podman "$RTDIR" run -d --pod ce-pl-pod2 --label io.kubernetes.pod.name=kp \
+		--label io.kubernetes.pod.namespace=kns --label io.kubernetes.pod.uid=4f1e-9a ctrwatch-test:1)
+	ENRICH_ARGS=(-vv --podman-events "$(PMLOG)")
+	enrich podman container_create "$c"
+	from_log "$c"
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	assert_equal "$(field 1 pod_name)" kp
+	assert_equal "$(field 1 pod_namespace)" kns
+	assert_equal "$(field 1 pod_uid)" 4f1e-9a
+	rt podman "$RTDIR" pod rm -f -t 0 ce-pl-pod2 >/dev/null
+}
+
+@test "podman event log: found from containers.conf (CONTAINERS_CONF) without --podman-events" {
+	require_rt
+	c=$(rt podman "$RTDIR" run -d ctrwatch-test:1)
+	ENRICH_ARGS=(-vv)
+	CONTAINERS_CONF=$RTDIR/podman/containers.conf enrich podman container_create "$c"
+	from_log "$c"
+	grep -qF "looked up first in the event log $(PMLOG)" <<<"$stderr"
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+}
+
+@test "podman event log: absent, or without the container's line: the API answers, every field right" {
+	require_rt
+	# A copy of the log from before the container was made: it has no line for it.
+	cp "$(PMLOG)" "$T/old.log"
+	rt podman "$RTDIR" pod create --name ce-pl-pod3 >/dev/null
+	m=$(rt podman "$RTDIR" run -d --pod ce-pl-pod3 ctrwatch-test:1)
+	c=$(rt podman "$RTDIR" run -d --name ce-pl-late ctrwatch-test:1)
+	for log in "$T/old.log" "$T/absent.log" none; do
+		ENRICH_ARGS=(-vv --podman-events "$log")
+		enrich podman container_create "$c" container_create "$m"
+		not_from_log "$c"
+		not_from_log "$m"
+		assert_equal "$(field 1 enrich_error)" null
+		assert_equal "$(got 1)" "$(podman_fields "$c")"
+		assert_equal "$(got 2)" "$(podman_fields "$m")"
+		assert_equal "$(field 2 pod_name)" ce-pl-pod3
+	done
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+	rt podman "$RTDIR" pod rm -f -t 0 ce-pl-pod3 >/dev/null
+}
+
+@test "podman event log: garbage and a huge line in the log are skipped, said once, nothing lost" {
+	require_rt
+	c=$(rt podman "$RTDIR" run -d --name ce-pl-garbage ctrwatch-test:1)
+	{
+		printf 'not json at all\n{"ID": 7}\n'
+		head -c 200000 /dev/zero | tr '\0' x
+		printf '\n'
+		grep -F "\"ID\":\"$c\"" "$(PMLOG)"
+		printf '{"ID":"%s","Status":"crea' "$c"
+	} >"$T/bad.log"
+	ENRICH_ARGS=(-vv --podman-events "$T/bad.log")
+	enrich podman container_create "$c"
+	from_log "$c"
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	[ "$(grep -c 'skipped a line of the event log' <<<"$stderr")" -eq 1 ]
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+}
+
+# wait_line FILE PATTERN: until a line of FILE matches the extended regex (20 s at most).
+wait_line() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "no /$2/ in $1 within 20 s: $(head -c 2000 "$1")"
+}
+
+@test "podman event log: live, a podman run named from the log as its cgroup appears" {
+	require_rt
+	local cgp=/ctrenrich-pl$$ pids=()
+	mkfifo "$T/f0" "$T/f1" "$T/f2"
+	cgtap -v --hierarchy cpuset >"$T/f0" 2>"$T/cgtap.err" &
+	pids+=($!)
+	grep --line-buffered -F "\"path\":\"$cgp/" <"$T/f0" >"$T/f1" &
+	pids+=($!)
+	ctrdetect <"$T/f1" >"$T/f2" &
+	pids+=($!)
+	ctrenrich -vv --no-discover --socket "podman=$RTDIR/podman.sock" --podman-events "$(PMLOG)" \
+		<"$T/f2" >"$T/out" 2>"$T/err" &
+	pids+=($!)
+	wait_line "$T/cgtap.err" attached
+	c=$(rt podman "$RTDIR" run -d --cgroup-parent "$cgp" --name ce-pl-live ctrwatch-test:1)
+	wait_line "$T/out" "\"event\":\"container_create\".*\"container_id\":\"$c\""
+	kill -TERM "${pids[0]}"
+	wait_pid "${pids[@]}"
+	stderr=$(cat "$T/err")
+	from_log "$c"
+	output=$(grep -F "\"event\":\"container_create\"" "$T/out" | grep -F "\"container_id\":\"$c\"")
+	assert_equal "$(field 1 runtime)" podman
+	assert_equal "$(field 1 enrich_error)" null
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
+	find /sys/fs/cgroup -depth -type d -path "*$cgp*" -exec rmdir {} + 2>/dev/null || true
+}
+
+@test "podman event log: ctrwatch --podman-events reaches ctrenrich" {
+	require_rt
+	ctrwatch -v --no-scan --format ndjson --socket "podman=$RTDIR/podman.sock" \
+		--podman-events "$(PMLOG)" >"$T/out" 2>"$T/err" &
+	w=$!
+	wait_line "$T/err" attached
+	c=$(rt podman "$RTDIR" run -d --name ce-pl-watch ctrwatch-test:1)
+	wait_line "$T/out" "\"event\":\"container_create\".*\"container_id\":\"$c\""
+	kill -TERM "$w"
+	wait_pid "$w"
+	grep -qF "podman: creates looked up first in the event log $(PMLOG)" "$T/err"
+	output=$(grep -F "\"event\":\"container_create\"" "$T/out" | grep -F "\"container_id\":\"$c\"")
+	assert_equal "$(got 1)" "$(podman_fields "$c")"
 	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
 }

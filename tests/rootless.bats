@@ -121,8 +121,9 @@ service_start() {
 		urec container_create docker "$RUID" "$id" 2
 		urec container_create unknown "$RUID" "$id" 3
 	} >"$T/in"
-	run --separate-stderr ctrenrich -v "$T/in"
+	run --separate-stderr ctrenrich -vv "$T/in"
 	assert_success
+	grep -qF "podman ${id:0:12}: from the event log" <<<"$stderr" || fail "stderr: $stderr"
 	assert_equal "$(field 1 container_name)" "rootless$$"
 	assert_equal "$(field 1 container_image)" docker.io/library/ctrwatch-test:1
 	[[ $(field 1 container_image_digest) == sha256:* ]]
@@ -133,6 +134,9 @@ service_start() {
 	assert_equal "$(field 3 runtime)" podman
 	assert_equal "$(field 3 container_name)" "rootless$$"
 	grep -qF "podman of user $RUID: found /run/user/$RUID/podman/podman.sock" <<<"$stderr" ||
+		fail "stderr: $stderr"
+	# that user's own event log (rootless Podman's default, events_logger "file") answered
+	grep -qF "podman of user $RUID: creates looked up first in the event log /run/user/$RUID/libpod/tmp/events/events.log" <<<"$stderr" ||
 		fail "stderr: $stderr"
 }
 

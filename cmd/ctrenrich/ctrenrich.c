@@ -12,6 +12,7 @@
  * gRPC, containerd's and CRI's messages, JSON by path), which the tests link without the rest.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,9 @@ static const char usage[] =
     "  -s, --socket RUNTIME=PATH  use PATH for RUNTIME (docker, podman, containerd, crio);\n"
     "                             repeatable; turns discovery off for RUNTIME\n"
     "      --no-discover          use only the sockets named with --socket\n"
+    "      --podman-events FILE   Podman's event log (events_logger = \"file\"), read to\n"
+    "                             answer creates at once; none: do not read it\n"
+    "                             (default: from containers.conf)\n"
     "  -t, --timeout DURATION     deadline per record (default 2s)\n"
     "  -j, --max-inflight N       requests in flight at once (default 64)\n"
     "      --queue-size N         records held at once (default 4096)\n"
@@ -47,6 +51,7 @@ static const char usage[] =
 
 enum {
 	OPT_NO_DISCOVER = CLI_OPT_BASE,
+	OPT_PODMAN_EVENTS,
 	OPT_QUEUE,
 	OPT_CACHE,
 	OPT_MAX_RESPONSE,
@@ -57,6 +62,7 @@ enum {
 static const struct option options[] = {
     {"socket", required_argument, NULL, 's'},
     {"no-discover", no_argument, NULL, OPT_NO_DISCOVER},
+    {"podman-events", required_argument, NULL, OPT_PODMAN_EVENTS},
     {"timeout", required_argument, NULL, 't'},
     {"max-inflight", required_argument, NULL, 'j'},
     {"queue-size", required_argument, NULL, OPT_QUEUE},
@@ -114,6 +120,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_DISCOVER:
 			discover = false;
+			break;
+		case OPT_PODMAN_EVENTS:
+			if (!*optarg || strlen(optarg) >= PATH_MAX)
+				cli_usage_error("--podman-events wants a file, or none");
+			o.podman_events = optarg;
 			break;
 		case 't':
 			o.timeout_ms = (unsigned)cli_duration_ms("--timeout", optarg);

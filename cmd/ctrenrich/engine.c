@@ -15,6 +15,7 @@
 #include "filter.h"
 #include "log.h"
 #include "out.h"
+#include "podlog.h"
 #include "stop.h"
 
 uint64_t engine_now_ms(void)
@@ -123,6 +124,8 @@ static void runtime_free(struct runtime *r)
 	free(r->state);
 	r->state = NULL;
 	sockets__close(&r->sock);
+	podlog__free(r->podlog);
+	r->podlog = NULL;
 }
 
 int runtime__reset(struct engine *e, struct runtime *r)

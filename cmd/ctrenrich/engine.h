@@ -12,6 +12,7 @@
  *			deadlines
  *	sockets.c	where each runtime instance's socket is
  *	cache.c		what create lookups leave for removals (bounded)
+ *	lookup_podlog.c	a Podman create answered from Podman's event log (podlog.h)
  *	list.c		one request for many records: a runtime's list for the start-up scan's
  *			burst of existing containers
  *	transport.c	requests in flight: libcurl's multi interface over Unix sockets
@@ -59,6 +60,9 @@ struct engine_opts {
 	unsigned queue_size;   /* records held at once; input is not read while full */
 	unsigned cache_size;   /* container cache entries */
 	size_t max_response;   /* bytes; a bigger answer is "response too large" */
+
+	/* Podman's event log (--podman-events): a file, "none", or NULL: found (podlog.h). */
+	const char *podman_events;
 };
 
 #define ENGINE_TIMEOUT_MS 2000
@@ -140,8 +144,10 @@ struct runtime {
 	unsigned place; /* sockets.h: 0 the host */
 	unsigned idx;	/* its place in e->rt, and its bit in a slot's masks */
 	const struct backend *be;
-	void *state;	     /* the backend's: be->state_size bytes */
-	struct rt_sock sock; /* sockets.c: where its socket is */
+	void *state;	       /* the backend's: be->state_size bytes */
+	struct rt_sock sock;   /* sockets.c: where its socket is */
+	struct podlog *podlog; /* Podman's event log, once followed (lookup_podlog.c) */
+	bool podlog_off;       /* it has none to read */
 	/* list.c; runtime__reset zeroes it, which happens only while no record of its place waits */
 	struct group list;
 };
@@ -244,6 +250,13 @@ bool list_join(struct engine *e, struct slot *s, uint64_t now);
 void list_start(struct engine *e, struct slot *lead, uint64_t now);
 /* The list's requests ended: err is NULL when the backend read the answer (BE_DONE). */
 void list_end(struct engine *e, struct slot *lead, const char *err, uint64_t now);
+
+/*
+ * lookup_podlog.c: s, a lookup about to ask Podman (s->rt_cur), answered from its event log:
+ * 0 when taken (finished, or its one request started), > 0 to look again in that many ms,
+ * < 0 to ask the API.
+ */
+long podlog_lookup(struct engine *e, struct slot *s, uint64_t now);
 
 /* cache.c: what create lookups leave for removals. */
 struct cache *cache__new(size_t cap);

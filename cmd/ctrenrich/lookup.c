@@ -281,6 +281,16 @@ static void attempt_start(struct engine *e, struct slot *s, uint64_t now)
 	s->lk.state = r->state;
 	s->lk.step = 0;
 	s->lk.err = NULL;
+	if (r->kind == RT_PODMAN) {
+		long wait = podlog_lookup(e, s, now); /* Podman's event log may answer at once */
+
+		if (wait > 0) {
+			s->tried &= ~(UINT64_C(1) << i);
+			wait_at(e, s, now + (uint64_t)wait);
+		}
+		if (wait >= 0)
+			return;
+	}
 	transport_start(e, s, now);
 }
 
