@@ -221,7 +221,7 @@ static int too_long(struct be_lookup *lk)
 
 /* The events replay's filters, %-encoded: {"type":[...],"event":[...],"container":[ */
 #define EVENTS_FILTER                                                                              \
-	"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22create%22%2C%22rename%22%5D" \
+	"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22create%22%2C%22rename%22%5D"  \
 	"%2C%22container%22%3A%5B"
 
 /*
@@ -321,8 +321,8 @@ static int read_lookup(struct be_lookup *lk, int c, bool list)
 {
 	struct scratch *sc = scr(lk);
 
-	if (read_container(&st(lk)->doc, c, list, lk->m, sc->image, sizeof(sc->image),
-			   &sc->by_id) < 0)
+	if (read_container(&st(lk)->doc, c, list, lk->m, sc->image, sizeof(sc->image), &sc->by_id) <
+	    0)
 		return -1;
 	sc->by_name = false;
 	lk->got_meta = true;
@@ -540,7 +540,7 @@ static enum be_result on_containers(struct be_lookup *lk, const struct be_respon
 static enum be_result docker_response(struct be_lookup *lk, const struct be_response *rs)
 {
 	static be_on_fn *const on[] = {
-	    [STEP_EVENTS] = on_events, [STEP_LIST] = on_list,		 [STEP_INSPECT] = on_inspect,
+	    [STEP_EVENTS] = on_events, [STEP_LIST] = on_list,	  [STEP_INSPECT] = on_inspect,
 	    [STEP_IMAGE] = on_image,   [STEP_IMAGES] = on_images, [STEP_CONTAINERS] = on_containers,
 	};
 

@@ -3,11 +3,12 @@
  *
  * A list answers the start-up scan's burst of existing_container records. The first of them
  * whose runtime instance (struct runtime: one socket) can list (struct backend's list) starts a
- * list of every container that instance has; it, and those that come while the list runs, wait for it (BLOCKED). The list's answers go
- * into the cache (cache_put_listed), so each waiting record is then done from the cache, as are
- * the existing_container records that come later (list_answered) and the removals. A record the
- * list did not know (or all of them, when the list failed) is looked up on its own; a runtime is
- * listed again only after LIST_AGAIN_MS, so a lone record is never a reason for a list.
+ * list of every container that instance has; it, and those that come while the list runs, wait for
+ * it (BLOCKED). The list's answers go into the cache (cache_put_listed), so each waiting record is
+ * then done from the cache, as are the existing_container records that come later (list_answered)
+ * and the removals. A record the list did not know (or all of them, when the list failed) is looked
+ * up on its own; a runtime is listed again only after LIST_AGAIN_MS, so a lone record is never a
+ * reason for a list.
  *
  * The list is a lookup of its own: group.lead, a slot outside the queue, which lookup.c starts
  * and ends like any record's (its hooks call list_start and list_end). Its deadline is the one of
@@ -31,8 +32,7 @@ static void alone(struct engine *e, struct slot *s, uint64_t now)
 }
 
 /* Open instance r's list, with first's deadline: it waits for its turn. */
-static void lead_open(struct engine *e, struct runtime *r, const struct slot *first,
-		      uint64_t now)
+static void lead_open(struct engine *e, struct runtime *r, const struct slot *first, uint64_t now)
 {
 	struct group *g = &r->list;
 	struct slot *l = &g->lead;
@@ -126,7 +126,8 @@ static void list_done(struct engine *e, struct group *g, const char *err, uint64
 	}
 	e->cache_hits += hit;
 	verbose("%s%s: list %s after %llu ms: %lu records answered, %lu ask alone",
-		rt_name(g->r->kind), sockets__where(e->sockets, g->r->place), err ? err : "done", (unsigned long long)(now - g->lead.read_at), hit, alone_n);
+		rt_name(g->r->kind), sockets__where(e->sockets, g->r->place), err ? err : "done",
+		(unsigned long long)(now - g->lead.read_at), hit, alone_n);
 }
 
 void list_end(struct engine *e, struct slot *lead, const char *err, uint64_t now)

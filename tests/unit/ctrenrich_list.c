@@ -155,7 +155,8 @@ static void test_docker_replay(void)
 	CHECK(m.sandbox);
 	meta__clear(&m);
 
-	/* The ring no longer holds the create (an empty answer): list-by-id, in the same attempt. */
+	/* The ring no longer holds the create (an empty answer): list-by-id, in the same attempt.
+	 */
 	lookup_init(&lk, &m, st, D_PLAIN, BE_CREATE);
 	request(&backend_docker, &lk, "/v1.41/events?until=", D_PLAIN);
 	{
