@@ -1282,7 +1282,11 @@ wait_line() {
 	assert_equal "$(field 1 enrich_error)" null
 	assert_equal "$(got 1)" "$(podman_fields "$c")"
 	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
-	find /sys/fs/cgroup -depth -type d -path "*$cgp*" -exec rmdir {} + 2>/dev/null || true
+	# conmon's cgroup under the parent empties a moment after rm returns
+	for _ in $(seq 50); do
+		find /sys/fs/cgroup -depth -type d -path "*$cgp*" -exec rmdir {} + 2>/dev/null && break
+		sleep 0.1
+	done
 }
 
 @test "podman event log: ctrwatch --podman-events reaches ctrenrich" {
