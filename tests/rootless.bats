@@ -32,6 +32,7 @@ teardown() {
 	[ -z "${RUSER:-}" ] || user_remove
 	[ -z "${RDIR:-}" ] || rm -rf "$RDIR"
 	[ ! -e "$T/frun" ] || rm -rf "$FRUN"
+	[ ! -e "$T/fruns" ] || xargs rm -rf <"$T/fruns"
 }
 
 # upath UID ID: the cgroup path of a rootless Podman container of user UID (cgroup v2, systemd).
@@ -252,16 +253,35 @@ enrich_end() {
 	[ ! -s "$T/fake.log" ]
 }
 
-@test "more users at once than places: the rest say so; an idle place makes room for the next" {
+# fake_users N ARGS...: one fake runtime on the Podman sockets of users FUID+1 .. FUID+N, each
+# owned by its user (ARGS: the fake's options).
+fake_users() {
+	local n=$1 u also=()
+	shift
+	for u in $(seq 2 "$n"); do
+		mkdir -p "/run/user/$((FUID + u))/podman"
+		also+=(--also "/run/user/$((FUID + u))/podman/podman.sock")
+	done
+	FRUN=/run/user/$((FUID + 1))
+	fake_user "${also[@]}" "$@"
+	for u in $(seq 1 "$n"); do
+		echo "/run/user/$((FUID + u))" >>"$T/fruns"
+		chown "$((FUID + u))" "/run/user/$((FUID + u))/podman/podman.sock"
+	done
+}
+
+@test "more users at once than places: the rest wait for room; an idle place makes room for the next" {
 	require_root
 	fake_user
 	chown "$FUID" "$FRUN/podman/podman.sock"
-	# 20 users' records read in one go: 15 places besides the host's, so 5 find none free
+	# 20 users' records read in one go: 15 places besides the host's; as records are done, their
+	# places make room for the 5 that waited
 	for u in $(seq 1 20); do urec container_create podman $((FUID + u)) "$PM_PLAIN" "$u"; done >"$T/in"
 	run --separate-stderr ctrenrich "$T/in"
 	assert_success
-	assert_equal "$(jq -r .enrich_error <<<"$output" | grep -c '^no socket for podman of user ')" 15
-	assert_equal "$(jq -r .enrich_error <<<"$output" | grep -cxF 'no room for the runtimes of one more place (16)')" 5
+	for u in $(seq 1 20); do
+		assert_equal "$(field "$u" enrich_error)" "no socket for podman of user $((FUID + u))"
+	done
 	# one at a time, every place is idle when the next comes: the least recently used makes room
 	enrich_start
 	for u in $(seq 1 20); do
@@ -272,4 +292,29 @@ enrich_end() {
 	enrich_end
 	assert_equal "$(field 21 enrich_error)" null
 	assert_equal "$(field 21 container_name)" rtref-pm-plain
+}
+
+@test "more users at once than places: a record waits for room until its deadline, then says so" {
+	require_root
+	# 15 users whose Podman answers after 300 ms hold every place; 5 more users' records wait
+	fake_users 15 --root "$RTFIX" --delay 300
+	for u in $(seq 1 20); do urec container_create podman $((FUID + u)) "$PM_PLAIN" "$u"; done >"$T/in"
+	run --separate-stderr ctrenrich -t 10s "$T/in"
+	assert_success
+	for u in $(seq 1 15); do
+		assert_equal "$(field "$u" container_name)" rtref-pm-plain
+	done
+	for u in $(seq 16 20); do
+		assert_equal "$(field "$u" enrich_error)" "no socket for podman of user $((FUID + u))"
+	done
+	# a Podman that never answers holds them past the deadline: the 5 say why they were not asked
+	end_pids "$(cat "$T/fake.pid")" >/dev/null 2>&1
+	rm -f "$T/fake.pid"
+	fake_users 15 --mode hang
+	run --separate-stderr ctrenrich -t 1s "$T/in"
+	assert_success
+	for u in $(seq 1 15); do assert_equal "$(field "$u" enrich_error)" timeout; done
+	for u in $(seq 16 20); do
+		assert_equal "$(field "$u" enrich_error)" "no room for the runtimes of one more place (16)"
+	done
 }

@@ -95,7 +95,8 @@ struct slot {
 	bool existing;	     /* an existing_container record (the scan's) */
 	struct group *group; /* list.c: this slot is that list's own lookup */
 	enum be_kind kind;
-	int place;		/* where its runtimes are (sockets.h), -1: no room for it */
+	int place;		/* where its runtimes are (sockets.h), -1: no room for it yet */
+	bool in_place;		/* counted in engine.place_busy until it is done */
 	enum rt rt_in;		/* runtime named by the record */
 	enum rt rt_ask;		/* the one runtime kind to ask, or RT_UNKNOWN: every one found */
 	struct runtime *rt_cur; /* the instance asked now */
@@ -166,6 +167,7 @@ struct engine {
 	uint64_t deadline_max; /* after a stop signal: no record is held past it (0: none) */
 	/* lookup.c */
 	struct slot_list wait;
+	unsigned place_busy[PLACE_MAX]; /* records of each place not done yet */
 	/* cache.c */
 	struct cache *cache;
 	/* transport.c */

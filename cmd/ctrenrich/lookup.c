@@ -87,9 +87,19 @@ void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t n
 	slot_done(e, s);
 }
 
+/* The reason of a record that never found room for its place. */
+static void no_room(struct engine *e, struct slot *s, uint64_t now)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "no room for the runtimes of one more place (%d)", PLACE_MAX);
+	lookup_finish(e, s, msg, now);
+}
+
 /*
  * Why a record's deadline ended it: a create the runtime said it did not know, and that was
- * being asked again, is "not found" (what the runtime said), not "timeout".
+ * being asked again, is "not found" (what the runtime said), not "timeout"; one that never had
+ * room for its place says so.
  */
 void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
 {
@@ -97,18 +107,23 @@ void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
 		list_end(e, s, "timeout", now);
 		return;
 	}
+	if (s->place < 0) {
+		no_room(e, s, now);
+		return;
+	}
 	lookup_finish(e, s, s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout", now);
 }
 
-/* A place is busy while a record that has not left is to ask its runtimes. */
+/*
+ * A record that found no room for its place (every place busy) looks again this often, until
+ * its deadline: a place frees as soon as its last record is done.
+ */
+#define PLACE_AGAIN_MS 10
+
+/* A place is busy while a record that is not done yet is to ask its runtimes. */
 static bool place_busy(void *ctx, unsigned p)
 {
-	struct engine *e = ctx;
-
-	for (struct slot *s = e->queue.head; s; s = s->qnext)
-		if (s->ctr && s->st != S_DONE && s->place == (int)p)
-			return true;
-	return false;
+	return ((struct engine *)ctx)->place_busy[p] > 0;
 }
 
 void lookup_where(struct engine *e, struct slot *s, const struct rec *r, uint64_t now)
@@ -127,9 +142,12 @@ void lookup_where(struct engine *e, struct slot *s, const struct rec *r, uint64_
 	if (rec_get_u64(r, REC_F_HIERARCHY_ID, &hier) < 0 || hier > INT32_MAX)
 		hier = 0;
 	place_of(path, (size_t)n, (int)hier, &k);
-	s->place = -1; /* not busy for its own sake */
 	p = sockets__place(e->sockets, &k, now, place_busy, e, &fresh);
 	s->place = p;
+	if (p > 0) {
+		e->place_busy[p]++;
+		s->in_place = true;
+	}
 	for (int i = 0; fresh && i < RT_N; i++)
 		if (runtime__reset(e, &e->rt[p * RT_N + i]) < 0)
 			die("out of memory");
@@ -176,6 +194,28 @@ static void wait_at(struct engine *e, struct slot *s, uint64_t at)
 	LIST_PUSH(&e->wait, s, wprev, wnext);
 }
 
+/*
+ * s found no room for its place: look again (its line read anew). True when it has its place
+ * now; otherwise s waits PLACE_AGAIN_MS, or, when its deadline comes first, is done with the
+ * reason.
+ */
+static bool place_again(struct engine *e, struct slot *s, uint64_t now)
+{
+	const char *err;
+
+	if (rec_parse(&e->out, s->line.data, s->line.len, &err) == 0) {
+		lookup_where(e, s, &e->out, now);
+		if (s->place >= 0)
+			return true;
+	}
+	if (now + PLACE_AGAIN_MS < s->deadline) {
+		wait_at(e, s, now + PLACE_AGAIN_MS);
+		return false;
+	}
+	no_room(e, s, now);
+	return false;
+}
+
 /* A lookup for s, from scratch: check what can be checked without asking, then wait for a turn. */
 static void lookup_begin(struct engine *e, struct slot *s, uint64_t now)
 {
@@ -199,12 +239,6 @@ static void lookup_begin(struct engine *e, struct slot *s, uint64_t now)
 	if (rt == RT_GARDEN) {
 		s->have_meta = true;
 		lookup_finish(e, s, NULL, now);
-		return;
-	}
-	if (s->place < 0) {
-		snprintf(msg, sizeof(msg), "no room for the runtimes of one more place (%d)",
-			 PLACE_MAX);
-		lookup_finish(e, s, msg, now);
 		return;
 	}
 	if (rt != RT_UNKNOWN && (rt >= RT_N || !e->rt[rt].be)) { /* the host's instance of rt */
@@ -260,6 +294,8 @@ static void attempt_start(struct engine *e, struct slot *s, uint64_t now)
 		list_start(e, s, now);
 		return;
 	}
+	if (s->place < 0 && !place_again(e, s, now))
+		return;
 	c = candidates(e, s, now) & ~s->tried;
 	if (!c) {
 		/* Nothing (left) to ask. */
@@ -445,7 +481,7 @@ long lookup_run_waiting(struct engine *e, uint64_t now)
 			attempt_start(e, s, now);
 			continue;
 		}
-		if (s->start_at <= now) {
+		if (s->start_at <= now && s->place >= 0) {
 			uint64_t c = candidates(e, s, now) & ~s->tried;
 
 			if (!sockets_present(e, c, &checked, &present, now)) {

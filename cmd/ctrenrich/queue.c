@@ -51,6 +51,7 @@ static struct slot *slot_get(struct engine *e)
 	s->qnext = NULL;
 	s->st = S_WAIT;
 	s->ctr = false;
+	s->in_place = false;
 	s->err = NULL;
 	s->have_meta = false;
 	s->ce = NULL;
@@ -76,6 +77,10 @@ static void slot_put(struct engine *e, struct slot *s)
 void slot_done(struct engine *e, struct slot *s)
 {
 	s->st = S_DONE;
+	if (s->in_place) {
+		e->place_busy[s->place]--;
+		s->in_place = false;
+	}
 	if (e->o->unordered)
 		LIST_PUSH(&e->ready, s, wprev, wnext);
 }

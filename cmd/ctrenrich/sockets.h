@@ -14,7 +14,8 @@
  * A place other than the host's is made when a record first needs it, so the sockets of a user
  * who logs in later, or of a container started later, are found when their first container
  * appears. At most PLACE_MAX places are known at once, the host's included; when all are taken,
- * the least recently used one that no record is waiting on makes room.
+ * the least recently used one that no record is waiting on makes room (a record that finds none
+ * waits for one: lookup.c).
  *
  * A socket that was not found is looked for again, at most once a second, when a record needs
  * it, so a daemon started (or restarted) later is used.

@@ -23,8 +23,8 @@ asks for each id say "not found", then the truth), random (each answer one of th
 delay of up to 200 ms, or the truth, drawn from --seed). --delay MS or --delay-rand LO-HI delays each
 answer, --slow PFX:MS only requests whose path holds PFX; --fail PFX answers those 500. GET /_stats answers {"requests",
 "max_inflight", "inflight"} (requests being answered at once); --log FILE gets one line per request
-("GET /path"). Exit codes of made-up containers: last two hex digits of the id, modulo 8;
-OOMKilled when the id starts with "dead".
+("GET /path"); --also PATH serves on one more socket. Exit codes of made-up containers: last two
+hex digits of the id, modulo 8; OOMKilled when the id starts with "dead".
 """
 import argparse
 import asyncio
@@ -392,27 +392,33 @@ def main():
     ap.add_argument("--fail", action="append", default=[],
                     help="PFX: requests whose path holds PFX are answered 500")
     ap.add_argument("--log")
+    ap.add_argument("--also", action="append", default=[],
+                    help="PATH: serve the same on this socket too (repeatable)")
     args = ap.parse_args()
     st = State(args)
     st.rng = random.Random(args.seed)
 
     async def run():
-        try:
-            os.unlink(args.socket)
-        except FileNotFoundError:
-            pass
-        server = await asyncio.start_unix_server(lambda r, w: serve(st, r, w), args.socket,
-                                                 backlog=1024)
+        paths = [args.socket] + args.also
+        servers = []
+        for path in paths:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            servers.append(await asyncio.start_unix_server(lambda r, w: serve(st, r, w), path,
+                                                           backlog=1024))
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        async with server:
-            await stop.wait()
-        try:
-            os.unlink(args.socket)
-        except FileNotFoundError:
-            pass
+        await stop.wait()
+        for server, path in zip(servers, paths):
+            server.close()
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
 
     asyncio.run(run())
 
