@@ -58,6 +58,10 @@ void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t n
 		list_end(e, s, err, now);
 		return;
 	}
+	if (s->fetch) { /* a digest asked ahead (lookup_podlog.c) */
+		podlog_fetched(e, s, err, now);
+		return;
+	}
 	owner_err = s->lk.owner ? owned_elsewhere(e, s) : NULL;
 	e->lookups++;
 	if (owner_err) {
@@ -97,6 +101,10 @@ void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
 		list_end(e, s, "timeout", now);
 		return;
 	}
+	if (s->fetch) {
+		podlog_fetched(e, s, "timeout", now);
+		return;
+	}
 	lookup_finish(e, s, s->lk.attempt && s->kind == BE_CREATE ? "not found" : "timeout", now);
 }
 
@@ -108,7 +116,7 @@ static bool place_busy(void *ctx, unsigned p)
 	for (struct slot *s = e->queue.head; s; s = s->qnext)
 		if (s->ctr && s->st != S_DONE && s->place == (int)p)
 			return true;
-	return false;
+	return podlog_busy(e, p);
 }
 
 void lookup_where(struct engine *e, struct slot *s, const struct rec *r, uint64_t now)
@@ -169,7 +177,7 @@ const char *lookup_no_socket(struct engine *e, struct slot *s, enum rt kind, cha
 	return buf;
 }
 
-static void wait_at(struct engine *e, struct slot *s, uint64_t at)
+void lookup_wait(struct engine *e, struct slot *s, uint64_t at)
 {
 	s->st = S_WAIT;
 	s->start_at = at;
@@ -228,7 +236,7 @@ static void lookup_begin(struct engine *e, struct slot *s, uint64_t now)
 	}
 	if (list_join(e, s, now)) /* waits for its runtime's list */
 		return;
-	wait_at(e, s, now);
+	lookup_wait(e, s, now);
 }
 
 void lookup_create(struct engine *e, struct slot *s, uint64_t now)
@@ -286,7 +294,7 @@ static void attempt_start(struct engine *e, struct slot *s, uint64_t now)
 
 		if (wait > 0) {
 			s->tried &= ~(UINT64_C(1) << i);
-			wait_at(e, s, now + (uint64_t)wait);
+			lookup_wait(e, s, now + (uint64_t)wait);
 		}
 		if (wait >= 0)
 			return;
@@ -305,7 +313,7 @@ static void round_over(struct engine *e, struct slot *s, uint64_t now)
 		s->round_err = NULL;
 		s->lk.attempt++;
 		s->backoff = s->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff * 2;
-		wait_at(e, s, at);
+		lookup_wait(e, s, at);
 		return;
 	}
 	if (s->notyet)
@@ -320,7 +328,7 @@ static void round_over(struct engine *e, struct slot *s, uint64_t now)
 static void next_runtime(struct engine *e, struct slot *s, uint64_t now)
 {
 	if (candidates(e, s, now) & ~s->tried)
-		wait_at(e, s, now);
+		lookup_wait(e, s, now);
 	else
 		round_over(e, s, now);
 }
@@ -346,14 +354,18 @@ void lookup_failed(struct engine *e, struct slot *s, const char *why, uint64_t n
 		list_end(e, s, why, now);
 		return;
 	}
+	if (s->fetch) {
+		podlog_fetched(e, s, why, now);
+		return;
+	}
 	round_error(s, why);
 	next_runtime(e, s, now);
 }
 
 void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_t now)
 {
-	if (s->group) {
-		list_end(e, s, s->lk.err ? s->lk.err : "bad response", now);
+	if (s->group || s->fetch) { /* a list, or a digest asked ahead: one answer is all */
+		lookup_finish(e, s, s->lk.err ? s->lk.err : "bad response", now);
 		return;
 	}
 	/* A runtime that knew the id is the one to ask again (its answer is in s->m already). */
