@@ -1257,9 +1257,10 @@ wait_line() {
 	fail "no /$2/ in $1 within 20 s: $(head -c 2000 "$1")"
 }
 
-@test "podman event log: live, a podman run named from the log as its cgroup appears" {
+@test "podman event log: live, a podman run named from the log as its cgroup appears, its digest asked as its create line did" {
 	require_rt
-	local cgp=/ctrenrich-pl$$ pids=()
+	local cgp=/ctrenrich-pl$$ pids=() img
+	proxy_start "$RTDIR/podman.sock"
 	mkfifo "$T/f0" "$T/f1" "$T/f2"
 	cgtap -v --hierarchy cpuset >"$T/f0" 2>"$T/cgtap.err" &
 	pids+=($!)
@@ -1267,10 +1268,12 @@ wait_line() {
 	pids+=($!)
 	ctrdetect <"$T/f1" >"$T/f2" &
 	pids+=($!)
-	ctrenrich -vv --no-discover --socket "podman=$RTDIR/podman.sock" --podman-events "$(PMLOG)" \
+	ctrenrich -vv --no-discover --socket "podman=$T/p.sock" --podman-events "$(PMLOG)" \
 		<"$T/f2" >"$T/out" 2>"$T/err" &
 	pids+=($!)
 	wait_line "$T/cgtap.err" attached
+	# followed from start-up (the socket is there), before any create record
+	wait_line "$T/err" "podman: reading the event log"
 	c=$(rt podman "$RTDIR" run -d --cgroup-parent "$cgp" --name ce-pl-live ctrwatch-test:1)
 	wait_line "$T/out" "\"event\":\"container_create\".*\"container_id\":\"$c\""
 	kill -TERM "${pids[0]}"
@@ -1281,6 +1284,14 @@ wait_line() {
 	assert_equal "$(field 1 runtime)" podman
 	assert_equal "$(field 1 enrich_error)" null
 	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	# The image's digest was asked as the create line appeared, before the record was looked
+	# up; the record asked nothing itself: one request in all, that one.
+	img=$(rt podman "$RTDIR" inspect "$c" | jq -r '.[0].ImageName')
+	grep -F -e "podman: image $img: digest asked as a create line names it" \
+		-e "podman ${c:0:12}: from the event log" <<<"$stderr" >"$T/order"
+	assert_equal "$(cat "$T/order")" "$(printf 'ctrenrich: podman: image %s: digest asked as a create line names it\nctrenrich: podman %s: from the event log' "$img" "${c:0:12}")"
+	run cut -d' ' -f1-3 "$T/p.log"
+	assert_output "GET /v4.0.0/libpod/images/$img/json 200"
 	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
 	# conmon's cgroup under the parent empties a moment after rm returns
 	for _ in $(seq 50); do
