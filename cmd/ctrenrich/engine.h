@@ -100,6 +100,7 @@ struct slot {
 	struct group *group; /* list.c: this slot is that list's own lookup */
 	/* lookup_podlog.c: this slot is that digest request's own lookup */
 	struct podfetch *fetch;
+	bool fetch_failed; /* the digest asked ahead for this record failed: it asks alone */
 	enum be_kind kind;
 	int place;		/* where its runtimes are (sockets.h), -1: no room for it */
 	enum rt rt_in;		/* runtime named by the record */

@@ -243,6 +243,7 @@ void lookup_create(struct engine *e, struct slot *s, uint64_t now)
 {
 	if (list_answered(e, s, now))
 		return;
+	s->fetch_failed = false;
 	cache_create(e, s);
 	lookup_begin(e, s, now);
 }

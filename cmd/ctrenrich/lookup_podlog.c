@@ -202,10 +202,10 @@ void podlog_fetched(struct engine *e, struct slot *lead, const char *err, uint64
 		} else if (now >= s->deadline) {
 			lookup_expire(e, s, now);
 		} else {
-			/* From the log again, then its own request: what it did without asking
-			 * ahead. */
+			/* From the log again, then its own request: as without asking ahead. */
 			meta__clear(&s->m);
 			s->lk.got_meta = false;
+			s->fetch_failed = true;
 			s->tried &= ~(UINT64_C(1) << r->idx);
 			lookup_wait(e, s, now);
 		}
@@ -294,8 +294,8 @@ long podlog_lookup(struct engine *e, struct slot *s, uint64_t now)
 		return 0;
 	}
 	/* Asked ahead, or asked now as if ahead (another record may need it): wait for it. */
-	f = fetch_of(e, r, a.image, a.image_gen);
-	if (!f)
+	f = s->fetch_failed ? NULL : fetch_of(e, r, a.image, a.image_gen);
+	if (!f && !s->fetch_failed)
 		f = fetch_start(e, r, a.image, a.image_gen, s->deadline, now);
 	/* (not when it failed at once, nor when it could outlive this record) */
 	if (f && f->busy && f->lead.deadline <= s->deadline) {
