@@ -15,6 +15,9 @@
  *			sandbox; at most PODLOG_PODS
  *	image events	counted: an image digest asked by name is reused only while no
  *			image event (pull, tag, untag, load, build, remove) was logged since
+ *	new creates	the last PODLOG_NEW containers whose create line was read since
+ *			asked (not those the first open reads back): their image's digest
+ *			is asked before their record comes (lookup_podlog.c)
  *
  * Two files, one struct: podlog.c reads lines into those maps and answers (no I/O, unit
  * tested on recorded lines); podlog_file.c finds the file (--podman-events, containers.conf,
