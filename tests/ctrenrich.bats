@@ -1322,10 +1322,11 @@ live_log_create() {
 	wait_line "$T/err" "podman: image $2: digest asked as a create line names it"
 }
 
-# live_log_end ID: the record of ID's create, then the end of the input; $output, $stderr what
-# ctrenrich wrote.
+# live_log_end ID: the record of ID's create, and once it is out, the end of the input;
+# $output, $stderr what ctrenrich wrote.
 live_log_end() {
 	rec container_create podman "$1" >&4
+	wait_line "$T/out" "\"container_id\":\"$1\""
 	exec 4>&-
 	wait_pid "$(cat "$T/ce.pid")"
 	output=$(cat "$T/out")
@@ -1337,6 +1338,7 @@ live_log_end() {
 	grep -qF "digest asked" "$T/err" && fail "the create line read back at start-up was asked for"
 	live_log_create "$PM_PLAIN" rtref-imp:1
 	# the request was made before the record exists
+	wait_line "$T/p.log" "libpod/images/rtref-imp:1/json"
 	assert_equal "$(cat "$T/p.log")" "GET /v4.0.0/libpod/images/rtref-imp:1/json"
 	live_log_end "$PM_PLAIN"
 	from_log "$PM_PLAIN"
