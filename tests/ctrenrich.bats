@@ -1257,9 +1257,10 @@ wait_line() {
 	fail "no /$2/ in $1 within 20 s: $(head -c 2000 "$1")"
 }
 
-@test "podman event log: live, a podman run named from the log as its cgroup appears" {
+@test "podman event log: live, a podman run named from the log as its cgroup appears, its digest asked as its create line did" {
 	require_rt
-	local cgp=/ctrenrich-pl$$ pids=()
+	local cgp=/ctrenrich-pl$$ pids=() img
+	proxy_start "$RTDIR/podman.sock"
 	mkfifo "$T/f0" "$T/f1" "$T/f2"
 	cgtap -v --hierarchy cpuset >"$T/f0" 2>"$T/cgtap.err" &
 	pids+=($!)
@@ -1267,10 +1268,12 @@ wait_line() {
 	pids+=($!)
 	ctrdetect <"$T/f1" >"$T/f2" &
 	pids+=($!)
-	ctrenrich -vv --no-discover --socket "podman=$RTDIR/podman.sock" --podman-events "$(PMLOG)" \
+	ctrenrich -vv --no-discover --socket "podman=$T/p.sock" --podman-events "$(PMLOG)" \
 		<"$T/f2" >"$T/out" 2>"$T/err" &
 	pids+=($!)
 	wait_line "$T/cgtap.err" attached
+	# followed from start-up (the socket is there), before any create record
+	wait_line "$T/err" "podman: reading the event log"
 	c=$(rt podman "$RTDIR" run -d --cgroup-parent "$cgp" --name ce-pl-live ctrwatch-test:1)
 	wait_line "$T/out" "\"event\":\"container_create\".*\"container_id\":\"$c\""
 	kill -TERM "${pids[0]}"
@@ -1281,12 +1284,87 @@ wait_line() {
 	assert_equal "$(field 1 runtime)" podman
 	assert_equal "$(field 1 enrich_error)" null
 	assert_equal "$(got 1)" "$(podman_fields "$c")"
+	# The image's digest was asked as the create line appeared, before the record was looked
+	# up; the record asked nothing itself: one request in all, that one.
+	img=$(rt podman "$RTDIR" inspect "$c" | jq -r '.[0].ImageName')
+	grep -F -e "podman: image $img: digest asked as a create line names it" \
+		-e "podman ${c:0:12}: from the event log" <<<"$stderr" >"$T/order"
+	assert_equal "$(cat "$T/order")" "$(printf 'ctrenrich: podman: image %s: digest asked as a create line names it\nctrenrich: podman %s: from the event log' "$img" "${c:0:12}")"
+	run cut -d' ' -f1-3 "$T/p.log"
+	assert_output "GET /v4.0.0/libpod/images/$img/json 200"
 	rt podman "$RTDIR" rm -f -t 0 "$c" >/dev/null
 	# conmon's cgroup under the parent empties a moment after rm returns
 	for _ in $(seq 50); do
 		find /sys/fs/cgroup -depth -type d -path "*$cgp*" -exec rmdir {} + 2>/dev/null && break
 		sleep 0.1
 	done
+}
+
+# live_log_start FAKE-ARGS...: a fake Podman (fake_start p FAKE-ARGS), an event log $T/ev.log
+# holding an older container's create line, and ctrenrich -vv following it, its input the FIFO
+# $T/in held open on fd 4 (records are written there as the test goes).
+live_log_start() {
+	fake_start p "$@"
+	printf '{"ID":"%064x","Image":"old:1","Name":"old","Status":"create","Type":"container"}\n' 1 >"$T/ev.log"
+	mkfifo "$T/in"
+	ctrenrich -vv --timeout 5s --no-discover --socket "podman=$T/p.sock" --podman-events "$T/ev.log" \
+		<"$T/in" >"$T/out" 2>"$T/err" &
+	echo $! >"$T/ce.pid"
+	exec 4>"$T/in"
+	wait_line "$T/err" "podman: reading the event log"
+}
+
+# live_log_create ID IMAGE: Podman logs ID's create line; returns once ctrenrich asked IMAGE's
+# digest for it.
+live_log_create() {
+	printf '{"ID":"%s","Image":"%s","Name":"rtref-pm-plain","Status":"create","Type":"container","Attributes":{}}\n' \
+		"$1" "$2" >>"$T/ev.log"
+	wait_line "$T/err" "podman: image $2: digest asked as a create line names it"
+}
+
+# live_log_end ID: the record of ID's create, and once it is out, the end of the input;
+# $output, $stderr what ctrenrich wrote.
+live_log_end() {
+	rec container_create podman "$1" >&4
+	wait_line "$T/out" "\"container_id\":\"$1\""
+	exec 4>&-
+	wait_pid "$(cat "$T/ce.pid")"
+	output=$(cat "$T/out")
+	stderr=$(cat "$T/err")
+}
+
+@test "podman event log: a digest asked as the create line appears; the record waits for it, asks nothing" {
+	live_log_start --slow /libpod/images/:1500
+	grep -qF "digest asked" "$T/err" && fail "the create line read back at start-up was asked for"
+	live_log_create "$PM_PLAIN" rtref-imp:1
+	# the request was made before the record exists
+	wait_line "$T/p.log" "libpod/images/rtref-imp:1/json"
+	assert_equal "$(cat "$T/p.log")" "GET /v4.0.0/libpod/images/rtref-imp:1/json"
+	live_log_end "$PM_PLAIN"
+	from_log "$PM_PLAIN"
+	grep -qF "podman ${PM_PLAIN:0:12}: waits for its image's digest, asked ahead" <<<"$stderr"
+	assert_equal "$(field 1 enrich_error)" null
+	assert_equal "$(field 1 container_name)" rtref-pm-plain
+	assert_equal "$(field 1 container_image)" rtref-imp:1
+	assert_equal "$(field 1 container_image_digest)" \
+		"$(curl -s --unix-socket "$T/p.sock" http://x/v4.0.0/libpod/images/rtref-imp:1/json | jq -r .Digest)"
+	[[ $(field 1 container_image_digest) == sha256:* ]]
+	# one request of ctrenrich's, that one (the curl above is the second)
+	[ "$(grep -c . "$T/p.log")" -eq 2 ]
+}
+
+@test "podman event log: a digest asked ahead that fails: its waiting record asks alone, the API answers" {
+	live_log_start --slow /libpod/images/:1500 --fail /libpod/images/
+	live_log_create "$PM_PLAIN" rtref-imp:1
+	live_log_end "$PM_PLAIN"
+	grep -qF "podman: image rtref-imp:1: the digest asked ahead failed: bad response: HTTP 500" <<<"$stderr"
+	assert_equal "$(field 1 enrich_error)" null
+	# the image gone under that name: the container's inspect says all, as without asking ahead
+	assert_equal "$(field 1 container_name)" rtref-pm-plain
+	assert_equal "$(field 1 container_image)" localhost/rtref-imp:1
+	assert_equal "$(field 1 container_image_digest)" sha256:28d86d074b86e4fb6caff401f685bd3d8e6ecf9835901757dc85c41f63b5072f
+	run cat "$T/p.log"
+	assert_output "$(printf 'GET /v4.0.0/libpod/images/rtref-imp:1/json\nGET /v4.0.0/libpod/images/rtref-imp:1/json\nGET /v4.0.0/libpod/containers/%s/json' "$PM_PLAIN")"
 }
 
 @test "podman event log: ctrwatch --podman-events reaches ctrenrich" {

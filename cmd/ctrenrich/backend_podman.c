@@ -14,6 +14,7 @@
  *
  * A create that Podman's event log answered (lookup_podlog.c) asks only its image's digest:
  *   GET /v4.0.0/libpod/images/<name>/json    Digest; the image lock only, not the container's
+ * (asked ahead, as the container's create line appears in the log, or by the record itself)
  * and that answer is kept (a few images), as are the pods' names and infra containers (pods
  * are not renamed, nor given another infra container), for the log's lookups to use.
  *
@@ -366,6 +367,10 @@ static enum be_result on_digest(struct be_lookup *lk, const struct be_response *
 	long n;
 
 	if (rs->status != 200 || jp__parse(doc, rs->body, rs->len) < 0 || !jp__is_obj(doc, 0)) {
+		/* Asked ahead, for no container yet (lookup_podlog.c): its records ask again. */
+		if (!*lk->id)
+			return rs->status != 200 ? be_http_error(lk, rs->status)
+						 : be_bad(lk, "invalid JSON");
 		/* Re-tagged or removed since: the whole answer from the container's inspect. */
 		meta__clear(lk->m);
 		lk->got_meta = false;

@@ -23,7 +23,8 @@ bool podman_pod(void *state, const char *pod_id, const char **name, const char *
 /*
  * Make lk, whose create-time fields the event log gave (lk->m, lk->got_meta), ask only
  * image's digest, by name: lk->step is set, the engine sends it. -1 when the name is not one to
- * put in a URL as it is (the API is then asked from step 0).
+ * put in a URL as it is (the API is then asked from step 0). With lk->id "" (asked ahead of any
+ * record: lookup_podlog.c), an answer other than the digest is an error, not an inspect.
  */
 int podman_ask_digest(struct be_lookup *lk, const char *image, unsigned long image_gen);
 

@@ -173,7 +173,7 @@ static void runtimes_free(struct engine *e)
 
 int engine_run(const struct engine_opts *o, struct sockets *sk, int argc, char **argv)
 {
-	struct engine e = {.o = o, .sockets = sk};
+	struct engine e = {.o = o, .sockets = sk, .podlog_fd = -1};
 	struct filter f = {.strict = o->strict};
 	int status, sfd;
 
@@ -187,13 +187,14 @@ int engine_run(const struct engine_opts *o, struct sockets *sk, int argc, char *
 		die("out of memory");
 	if (stop_signal) /* before the signals were blocked */
 		stop_input(&e, sfd, engine_now_ms());
+	podlog_start(&e, engine_now_ms());
 
 	/* 2. The loop: take input, start lookups, drive transfers, write what is ready, wait. */
 	for (;;) {
 		uint64_t now = engine_now_ms();
 		enum input_wait iw = take_input(&e, e.in, now);
-		int fds[2] = {-1, sfd};
-		bool ready[2] = {false, false};
+		int fds[3] = {-1, sfd, e.podlog_fd};
+		bool ready[3] = {false, false, false};
 		int nfd = 0;
 		long due;
 
@@ -211,18 +212,20 @@ int engine_run(const struct engine_opts *o, struct sockets *sk, int argc, char *
 			fds[0] = filter_input__fd(e.in);
 		/* Flush before blocking (DESIGN.md): only when nothing is ready at once. */
 		if (e.unflushed) {
-			nfd = transport_wait(&e, fds, ready, 2, 0);
-			if (!nfd && !ready[0] && !ready[1]) {
+			nfd = transport_wait(&e, fds, ready, 3, 0);
+			if (!nfd && !ready[0] && !ready[1] && !ready[2]) {
 				out_flush();
 				e.unflushed = false;
 			}
 		}
-		if (!nfd && !ready[0] && !ready[1])
-			transport_wait(&e, fds, ready, 2, (int)(due < 0 ? 0 : due));
+		if (!nfd && !ready[0] && !ready[1] && !ready[2])
+			transport_wait(&e, fds, ready, 3, (int)(due < 0 ? 0 : due));
 		if (ready[1])
 			stop_input(&e, sfd, engine_now_ms());
 		else if (ready[0])
 			filter_input__read(e.in);
+		if (ready[2]) /* Podman's event log grew: its new creates' digests asked now */
+			podlog_watch(&e, engine_now_ms());
 	}
 
 	/* 3. Clean up. */
@@ -232,6 +235,7 @@ int engine_run(const struct engine_opts *o, struct sockets *sk, int argc, char *
 	filter_input__free(e.in);
 	if (sfd >= 0)
 		close(sfd);
+	podlog_stop(&e);
 	transport__free(&e);
 	queue__free(&e);
 	cache__free(e.cache);

@@ -12,7 +12,8 @@
  *			deadlines
  *	sockets.c	where each runtime instance's socket is
  *	cache.c		what create lookups leave for removals (bounded)
- *	lookup_podlog.c	a Podman create answered from Podman's event log (podlog.h)
+ *	lookup_podlog.c	a Podman create answered from Podman's event log (podlog.h), and
+ *			its image's digest asked as soon as its create line is there
  *	list.c		one request for many records: a runtime's list for the start-up scan's
  *			burst of existing containers
  *	transport.c	requests in flight: libcurl's multi interface over Unix sockets
@@ -27,7 +28,10 @@
  *
  * An existing_container record may also wait (BLOCKED) for its runtime's list (list.c): a list is
  * a lookup of its own (a slot outside the queue, its group set), with the deadline of the first
- * record it answers, so no record outlives its own.
+ * record it answers, so no record outlives its own. A Podman create may wait (BLOCKED) for its
+ * image's digest, asked when its create line appeared in Podman's event log (lookup_podlog.c):
+ * also a slot outside the queue (its fetch set), whose deadline is no later than that of any
+ * record that waits for it.
  *
  * Deadlines: a record's deadline is fixed when it is read (now + timeout). A waiting record
  * whose deadline passes is done with "timeout"; a transfer gets the time left as its timeout, so
@@ -94,6 +98,9 @@ struct slot {
 	bool ctr;	     /* a container record; others leave as they came */
 	bool existing;	     /* an existing_container record (the scan's) */
 	struct group *group; /* list.c: this slot is that list's own lookup */
+	/* lookup_podlog.c: this slot is that digest request's own lookup */
+	struct podfetch *fetch;
+	bool fetch_failed; /* the digest asked ahead for this record failed: it asks alone */
 	enum be_kind kind;
 	int place;		/* where its runtimes are (sockets.h), -1: no room for it yet */
 	bool in_place;		/* counted in engine.place_busy until it is done */
@@ -129,6 +136,21 @@ struct group {
 	bool busy;		  /* lead waits for a transfer, or is in flight */
 	struct slot_list waiting; /* the records waiting for it (w links) */
 	uint64_t done_at;	  /* when the last one ended; 0: never */
+};
+
+/*
+ * lookup_podlog.c: an image's digest asked of a Podman when a container's create line appeared
+ * in its event log, before the container's record came: its own lookup, and the records
+ * waiting for its answer. At most PODLOG_FETCH_MAX at once, each leaving a transfer free.
+ */
+#define PODLOG_FETCH_MAX 4
+struct podfetch {
+	struct slot lead; /* its lookup (lead.fetch is this); not in the queue */
+	struct runtime *r;
+	bool busy;		  /* in flight */
+	struct slot_list waiting; /* the records waiting for it (w links) */
+	char image[256];	  /* the image's name, as the log gave it */
+	unsigned long image_gen;  /* the log's image events before the create line */
 };
 
 /* Runtime instances: one of each kind at each place (sockets.h), e->rt[place * RT_N + kind]. */
@@ -172,6 +194,9 @@ struct engine {
 	struct cache *cache;
 	/* transport.c */
 	struct transport *tr;
+	/* lookup_podlog.c: digests asked ahead; inotify on the event logs followed (-1: none) */
+	struct podfetch fetch[PODLOG_FETCH_MAX];
+	int podlog_fd;
 	/* counters for -v */
 	unsigned long lookups, requests, cache_hits, errors;
 };
@@ -233,6 +258,8 @@ void lookup_remove(struct engine *e, struct slot *s, uint64_t now);
 /* "no socket for KIND" (RT_UNKNOWN: "no runtime socket"), where s's place is, and why, in buf. */
 const char *lookup_no_socket(struct engine *e, struct slot *s, enum rt kind, char *buf,
 			     size_t cap);
+/* s waits (S_WAIT) for a transfer, to start its next attempt at at. */
+void lookup_wait(struct engine *e, struct slot *s, uint64_t at);
 /* The lookup of s is over: err is NULL on success. */
 void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t now);
 /* The deadline ended s: "timeout", or "not found" for a create that was being asked again. */
@@ -259,6 +286,19 @@ void list_end(struct engine *e, struct slot *lead, const char *err, uint64_t now
  * < 0 to ask the API.
  */
 long podlog_lookup(struct engine *e, struct slot *s, uint64_t now);
+/*
+ * At start-up: the host's Podman's event log followed when its socket is there, and watched
+ * (inotify, e->podlog_fd) with the logs followed later, so that its create lines are read as
+ * they are written.
+ */
+void podlog_start(struct engine *e, uint64_t now);
+/* e->podlog_fd is readable: read the logs, and ask the digests new create lines need. */
+void podlog_watch(struct engine *e, uint64_t now);
+void podlog_stop(struct engine *e);
+/* A digest asked ahead (lead->fetch) ended: err is NULL on success. Its records go on. */
+void podlog_fetched(struct engine *e, struct slot *lead, const char *err, uint64_t now);
+/* A digest asked ahead of a Podman at place p is in flight. */
+bool podlog_busy(const struct engine *e, unsigned p);
 
 /* cache.c: what create lookups leave for removals. */
 struct cache *cache__new(size_t cap);
@@ -291,7 +331,7 @@ void transport_drain(struct engine *e, uint64_t now);
  * (n <= TRANSPORT_WAIT_FDS; an fd of -1 is left out) to be readable (ready[i]). Returns the
  * number of descriptors with activity.
  */
-#define TRANSPORT_WAIT_FDS 2
+#define TRANSPORT_WAIT_FDS 3
 int transport_wait(struct engine *e, const int *fds, bool *ready, unsigned n, int timeout_ms);
 
 #endif

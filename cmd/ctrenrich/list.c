@@ -23,7 +23,7 @@
 
 #define LIST_AGAIN_MS 60000
 
-/* s waits for a transfer, to ask alone (the 3 lines of lookup.c's wait_at). */
+/* s waits for a transfer, to ask alone (lookup_wait, for a slot outside the queue). */
 static void alone(struct engine *e, struct slot *s, uint64_t now)
 {
 	s->st = S_WAIT;

@@ -58,6 +58,10 @@ void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t n
 		list_end(e, s, err, now);
 		return;
 	}
+	if (s->fetch) { /* a digest asked ahead (lookup_podlog.c) */
+		podlog_fetched(e, s, err, now);
+		return;
+	}
 	owner_err = s->lk.owner ? owned_elsewhere(e, s) : NULL;
 	e->lookups++;
 	if (owner_err) {
@@ -107,6 +111,10 @@ void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
 		list_end(e, s, "timeout", now);
 		return;
 	}
+	if (s->fetch) {
+		podlog_fetched(e, s, "timeout", now);
+		return;
+	}
 	if (s->place < 0) {
 		no_room(e, s, now);
 		return;
@@ -123,7 +131,9 @@ void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
 /* A place is busy while a record that is not done yet is to ask its runtimes. */
 static bool place_busy(void *ctx, unsigned p)
 {
-	return ((struct engine *)ctx)->place_busy[p] > 0;
+	struct engine *e = ctx;
+
+	return e->place_busy[p] > 0 || podlog_busy(e, p);
 }
 
 void lookup_where(struct engine *e, struct slot *s, const struct rec *r, uint64_t now)
@@ -187,7 +197,7 @@ const char *lookup_no_socket(struct engine *e, struct slot *s, enum rt kind, cha
 	return buf;
 }
 
-static void wait_at(struct engine *e, struct slot *s, uint64_t at)
+void lookup_wait(struct engine *e, struct slot *s, uint64_t at)
 {
 	s->st = S_WAIT;
 	s->start_at = at;
@@ -209,7 +219,7 @@ static bool place_again(struct engine *e, struct slot *s, uint64_t now)
 			return true;
 	}
 	if (now + PLACE_AGAIN_MS < s->deadline) {
-		wait_at(e, s, now + PLACE_AGAIN_MS);
+		lookup_wait(e, s, now + PLACE_AGAIN_MS);
 		return false;
 	}
 	no_room(e, s, now);
@@ -262,13 +272,14 @@ static void lookup_begin(struct engine *e, struct slot *s, uint64_t now)
 	}
 	if (list_join(e, s, now)) /* waits for its runtime's list */
 		return;
-	wait_at(e, s, now);
+	lookup_wait(e, s, now);
 }
 
 void lookup_create(struct engine *e, struct slot *s, uint64_t now)
 {
 	if (list_answered(e, s, now))
 		return;
+	s->fetch_failed = false;
 	cache_create(e, s);
 	lookup_begin(e, s, now);
 }
@@ -322,7 +333,7 @@ static void attempt_start(struct engine *e, struct slot *s, uint64_t now)
 
 		if (wait > 0) {
 			s->tried &= ~(UINT64_C(1) << i);
-			wait_at(e, s, now + (uint64_t)wait);
+			lookup_wait(e, s, now + (uint64_t)wait);
 		}
 		if (wait >= 0)
 			return;
@@ -341,7 +352,7 @@ static void round_over(struct engine *e, struct slot *s, uint64_t now)
 		s->round_err = NULL;
 		s->lk.attempt++;
 		s->backoff = s->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff * 2;
-		wait_at(e, s, at);
+		lookup_wait(e, s, at);
 		return;
 	}
 	if (s->notyet)
@@ -356,7 +367,7 @@ static void round_over(struct engine *e, struct slot *s, uint64_t now)
 static void next_runtime(struct engine *e, struct slot *s, uint64_t now)
 {
 	if (candidates(e, s, now) & ~s->tried)
-		wait_at(e, s, now);
+		lookup_wait(e, s, now);
 	else
 		round_over(e, s, now);
 }
@@ -382,14 +393,18 @@ void lookup_failed(struct engine *e, struct slot *s, const char *why, uint64_t n
 		list_end(e, s, why, now);
 		return;
 	}
+	if (s->fetch) {
+		podlog_fetched(e, s, why, now);
+		return;
+	}
 	round_error(s, why);
 	next_runtime(e, s, now);
 }
 
 void lookup_answered(struct engine *e, struct slot *s, enum be_result r, uint64_t now)
 {
-	if (s->group) {
-		list_end(e, s, s->lk.err ? s->lk.err : "bad response", now);
+	if (s->group || s->fetch) { /* a list, or a digest asked ahead: one answer is all */
+		lookup_finish(e, s, s->lk.err ? s->lk.err : "bad response", now);
 		return;
 	}
 	/* A runtime that knew the id is the one to ask again (its answer is in s->m already). */

@@ -121,6 +121,11 @@ static void on_create(struct podlog *pl, const struct podevent *ev)
 				p->before++;
 			memcpy(c->pod_id, ev->pod_id, sizeof(c->pod_id));
 		}
+		memcpy(pl->fresh[(pl->fresh_at + pl->nfresh) % PODLOG_NEW], ev->id, 65);
+		if (pl->nfresh < PODLOG_NEW)
+			pl->nfresh++;
+		else
+			pl->fresh_at = (pl->fresh_at + 1) % PODLOG_NEW;
 	}
 	meta__clear(&c->m);
 	if (be_json_str(d, ev->name, &c->m, M_NAME) < 0 ||
@@ -231,6 +236,16 @@ void podlog__restart(struct podlog *pl, bool mid_line)
 {
 	buf__reset(&pl->line);
 	pl->skipping = mid_line;
+}
+
+bool podlog__next_new(struct podlog *pl, char id[65])
+{
+	if (!pl->nfresh)
+		return false;
+	memcpy(id, pl->fresh[pl->fresh_at], 65);
+	pl->fresh_at = (pl->fresh_at + 1) % PODLOG_NEW;
+	pl->nfresh--;
+	return true;
 }
 
 size_t podlog__resume(const struct podlog *pl, const char *data, size_t len)

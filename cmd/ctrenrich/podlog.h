@@ -15,6 +15,9 @@
  *			sandbox; at most PODLOG_PODS
  *	image events	counted: an image digest asked by name is reused only while no
  *			image event (pull, tag, untag, load, build, remove) was logged since
+ *	new creates	the last PODLOG_NEW containers whose create line was read since
+ *			asked (not those the first open reads back): their image's digest
+ *			is asked before their record comes (lookup_podlog.c)
  *
  * Two files, one struct: podlog.c reads lines into those maps and answers (no I/O, unit
  * tested on recorded lines); podlog_file.c finds the file (--podman-events, containers.conf,
@@ -41,6 +44,8 @@
 /* The most read at once: read back on open or rotation, and kept of what was appended. */
 #define PODLOG_WINDOW (256 * 1024)
 #define PODLOG_TAIL 64 /* bytes before the offset checked at each poll */
+/* Containers whose create line was read and not yet taken (podlog__next_new). */
+#define PODLOG_NEW 8
 
 struct podlog {
 	/* What the lines said (podlog.c). */
@@ -52,6 +57,9 @@ struct podlog {
 	uint64_t seq;		   /* lines read, ever */
 	unsigned long image_gen;   /* image events read, ever */
 	unsigned long nbad, nlong; /* lines that are not events; lines over PODLOG_LINE_MAX */
+	/* Containers whose first create line was read since the last podlog__next_new: a ring. */
+	char fresh[PODLOG_NEW][65];
+	unsigned fresh_at, nfresh;
 	/* The file (podlog_file.c). */
 	char path[PATH_MAX];
 	int fd; /* -1: not open */
@@ -63,6 +71,9 @@ struct podlog {
 	uint64_t next_open;	/* ms: when to try opening again */
 	uint64_t polled;	/* ms: the last poll */
 	bool warned;		/* a bad line was reported (once per file) */
+	bool history;		/* the first open is still to come: what it reads back is not new */
+	dev_t watched_dev;	/* lookup_podlog.c: the file watched for writes (ino 0: none) */
+	ino_t watched_ino;
 	char *chunk;		/* the read buffer, PODLOG_WINDOW bytes */
 };
 
@@ -99,6 +110,13 @@ struct podlog_answer {
 
 /* What the log says about container id (64 hex), into *a. */
 enum podlog_find podlog__find(struct podlog *pl, const char *id, struct podlog_answer *a);
+
+/*
+ * The id (64 hex) of a container whose first create line was read since, into id: the oldest
+ * of the last PODLOG_NEW (older ones are dropped). false when there is none. What the first open
+ * of the file reads back is history, not new.
+ */
+bool podlog__next_new(struct podlog *pl, char id[65]);
 
 /*
  * Where to go on in data[0, len), the start of a file that replaced the one read so far (Podman

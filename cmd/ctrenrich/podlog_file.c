@@ -209,6 +209,7 @@ int podlog__follow(struct podlog *pl, const char *path)
 	if (strlen(path) >= sizeof(pl->path) || !*path)
 		return -1;
 	strcpy(pl->path, path);
+	pl->history = true;
 	return 0;
 }
 
@@ -321,11 +322,13 @@ static bool open_log(struct podlog *pl, uint64_t now)
 {
 	struct stat st;
 	char q[256];
+	bool history = pl->history;
 	int fd;
 
 	if (now < pl->next_open)
 		return false;
 	pl->next_open = now + REOPEN_MS;
+	pl->history = false; /* a file made after the first try is all new */
 	if (!pl->chunk && !(pl->chunk = malloc(PODLOG_WINDOW)))
 		return false;
 	/* O_NONBLOCK: a FIFO put there must not block the open. */
@@ -346,6 +349,8 @@ static bool open_log(struct podlog *pl, uint64_t now)
 	pl->warned = false;
 	verbose("podman: reading the event log %s", q);
 	read_back(pl, st.st_size);
+	if (history)
+		pl->nfresh = 0; /* created before we looked: not new */
 	return true;
 }
 

@@ -363,6 +363,54 @@ static bool known(struct podlog *pl, unsigned i)
 	return podlog__find(pl, hex(i), &a) == PODLOG_FOUND;
 }
 
+/* The containers whose create line was read since last asked: new ones only, the last few. */
+static void test_new(void)
+{
+	struct podlog *pl = podlog__new();
+	char id[65], path[256];
+	uint64_t now = 1;
+	unsigned i;
+
+	CHECK(!podlog__next_new(pl, id));
+	create(pl, hex(1), "a", NULL);
+	create(pl, hex(2), "b", NULL);
+	create(pl, hex(1), "a", NULL); /* a create line seen again: not new */
+	CHECK(podlog__next_new(pl, id) && str_is(id, hex(1)));
+	CHECK(podlog__next_new(pl, id) && str_is(id, hex(2)));
+	CHECK(!podlog__next_new(pl, id));
+	/* More than PODLOG_NEW before asked: the last ones, oldest first. */
+	for (i = 10; i < 10 + PODLOG_NEW + 3; i++)
+		create(pl, hex(i), "c", NULL);
+	for (i = 13; i < 10 + PODLOG_NEW + 3; i++)
+		CHECK(podlog__next_new(pl, id) && str_is(id, hex(i)));
+	CHECK(!podlog__next_new(pl, id));
+	podlog__free(pl);
+
+	/* A file: what its first open reads back is history; what is appended then is new. */
+	snprintf(path, sizeof(path), "%s/new.log", dir);
+	write_file(path, lines_of(30, 32), "w");
+	pl = podlog__new();
+	CHECK_INT(podlog__follow(pl, path), 0);
+	CHECK(podlog__poll(pl, now));
+	CHECK(known(pl, 30) && known(pl, 32));
+	CHECK(!podlog__next_new(pl, id));
+	write_file(path, lines_of(33, 33), "a");
+	CHECK(podlog__poll(pl, ++now));
+	CHECK(podlog__next_new(pl, id) && str_is(id, hex(33)));
+	CHECK(!podlog__next_new(pl, id));
+	podlog__free(pl);
+	/* Missing at the first try: the file made later is all new. */
+	unlink(path);
+	pl = podlog__new();
+	CHECK_INT(podlog__follow(pl, path), 0);
+	CHECK(!podlog__poll(pl, now));
+	write_file(path, lines_of(34, 34), "w");
+	CHECK(podlog__poll(pl, now += 1000));
+	CHECK(podlog__next_new(pl, id) && str_is(id, hex(34)));
+	podlog__free(pl);
+	unlink(path);
+}
+
 static void test_file(void)
 {
 	char path[256], tmp[256];
@@ -544,6 +592,7 @@ int main(void)
 	test_pods();
 	test_bounds();
 	test_resume();
+	test_new();
 	test_file();
 	test_path();
 	rmdir(dir);
