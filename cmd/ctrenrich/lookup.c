@@ -128,7 +128,10 @@ void lookup_expire(struct engine *e, struct slot *s, uint64_t now)
  */
 #define PLACE_AGAIN_MS 10
 
-/* A place is busy while a record that is not done yet is to ask its runtimes. */
+/*
+ * A place is busy while a record not done yet, or a digest asked ahead (lookup_podlog.c), is to
+ * ask its runtimes.
+ */
 static bool place_busy(void *ctx, unsigned p)
 {
 	struct engine *e = ctx;
