@@ -10,8 +10,11 @@
  * When the ring no longer holds the create (a busy daemon, a container created long before its
  * start), and on every retry: list-by-id, GET /containers/json?all=1&filters={"id":[ID]}.
  * Then the image, for its digest (and its tag when the user named the image by id), by the name
- * as typed after a replay, by id otherwise, unless an answer for that name is less than
- * IMAGE_NAME_TTL_MS old (a burst of creates of one image), or for that id less than a minute.
+ * as typed after a replay, by id otherwise, unless the cache has it: by name, while dockerd's
+ * events stream (backend_docker_events.c, the watch hooks) is up, has brought no image event
+ * since the answer was asked, and has brought this container's create (so every tag before it);
+ * without the stream, an answer less than IMAGE_NAME_TTL_MS old (a burst of creates of one
+ * image); by id, less than a minute old.
  * Remove: inspect, for State.ExitCode/FinishedAt/OOMKilled, and the create-time fields too when
  * the cache had nothing.
  * List (the start-up scan): GET /images/json, then GET /containers/json: every running
