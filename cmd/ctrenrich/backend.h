@@ -179,7 +179,7 @@ struct backend {
 	 * instance, outside the in-flight limit, from the first create asked of it on, and again
 	 * (at most once a second) after it ended. watch_request builds it (0, or -1: none now);
 	 * watch_up says it answered 200 (up) or ended, whatever the reason (!up); watch_data hands
-	 * over its body's bytes as they come, only while up. No I/O here either.
+	 * over its body's bytes as they come, only while up. All three, or none. No I/O here either.
 	 */
 	int (*watch_request)(void *state, struct be_request *rq);
 	void (*watch_up)(void *state, bool up);

@@ -309,7 +309,7 @@ static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t
 			      now);
 		return false;
 	}
-	if (be->watch_request && s->lk.kind == BE_CREATE && !s->group)
+	if (be->watch_request && s->lk.kind == BE_CREATE)
 		watch_start(e, rt, sock, now);
 	if (be->request(&s->lk, &x->rq) < 0) {
 		lookup_finish(e, s, s->lk.err ? s->lk.err : "internal error", now);
