@@ -110,7 +110,8 @@ struct be_lookup {
 	unsigned step;	  /* the backend's own step counter; 0 for the first request */
 	unsigned attempt; /* 0 on the first attempt, +1 on each retry after BE_NOTFOUND/BE_NOTYET */
 	bool got_meta; /* the backend filled the create-time fields of *m (kept across retries) */
-	char scratch[512]; /* the backend's own, kept across steps and retries (e.g. an image id) */
+	/* the backend's own, kept across steps and retries (an image id...); aligned for any use */
+	_Alignas(8) char scratch[512];
 	struct meta *m;	   /* the results */
 	/*
 	 * Set by the backend when the container it found belongs to another runtime (containerd

@@ -25,13 +25,13 @@ struct dwatch {
 	 * gen is not used.
 	 */
 	unsigned long gen;
-	bool covered;	  /* a stream was asked for with since = since_ns: later answers are covered */
-	bool up;	  /* and it answered 200: events after since_ns come, in dockerd's order */
-	int64_t since_ns; /* wall clock when the stream was asked for */
+	bool covered;	  /* a stream was asked for, since since_ns: later answers are covered */
+	bool up;	  /* it answered 200: events after since_ns come, in dockerd's order */
+	int64_t since_ns; /* the wall clock when the stream was asked for */
 	char creates[DWATCH_CREATES][64]; /* ids (64 hex) of creates delivered, a ring */
-	unsigned ncreates;		  /* creates delivered in all (next slot: % DWATCH_CREATES) */
-	struct buf line;		  /* a line not yet whole */
-	bool skip;			  /* the rest of an over-long line */
+	unsigned ncreates; /* creates delivered in all (next slot: % DWATCH_CREATES) */
+	struct buf line;   /* a line not yet whole */
+	bool skip;	   /* the rest of an over-long line */
 	struct jp doc;
 	unsigned long events, image_events; /* counted, for -v and tests */
 };

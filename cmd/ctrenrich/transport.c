@@ -269,10 +269,11 @@ static void watch_done(struct engine *e, CURL *h, CURLcode rc)
 		if (!w || w->h != h || !w->running)
 			continue;
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		verbose("%s: events stream ended: %s", rt_name(w->r->kind),
-			rc != CURLE_OK ? curl_easy_strerror(rc)
-			: status != 200 ? "not 200"
-					: "closed");
+		if (rc != CURLE_OK)
+			verbose("%s: events stream ended: %s", rt_name(w->r->kind),
+				curl_easy_strerror(rc));
+		else
+			verbose("%s: events stream ended: HTTP %ld", rt_name(w->r->kind), status);
 		watch_stop(t, w);
 		return;
 	}

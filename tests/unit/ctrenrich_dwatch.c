@@ -15,8 +15,7 @@
 	"{\"status\":\"create\",\"id\":\"" id "\",\"Type\":\"container\",\"Action\":\"create\","   \
 	"\"Actor\":{\"ID\":\"" id "\",\"Attributes\":{\"image\":\"x:1\",\"name\":\"n\"}},"         \
 	"\"scope\":\"local\",\"time\":1796000000,\"timeNano\":1796000000000000000}\n"
-#define START(id)                                                                                  \
-	"{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"" id "\"}}\n"
+#define START(id) "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"" id "\"}}\n"
 #define TAG "{\"Type\":\"image\",\"Action\":\"tag\",\"Actor\":{\"ID\":\"sha256:ab\"}}\n"
 
 /* s fed whole; and one byte at a time (feed_bytes). */
