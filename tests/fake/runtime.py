@@ -18,9 +18,10 @@ with all=1) and made-up running containers for the ids in --running FILE (one a 
 each request); filters={"id":[...]} lists those ids. Docker's events replay (GET /events with
 until and filters={"container":[...],...}) gives a create event for each id the list would know,
 made from its list entry, unless --no-events (the create has left dockerd's ring). Docker's events
-stream (GET /events without until) is answered 400 unless --stream MODE: up (200, then nothing,
-kept open), garbage (200, then a line that is not JSON every 50 ms), close (200, half an event,
-then the connection closed), hang (never answered). Faults (--mode): normal, hang (read, never answer), http500, badjson, cut (half a
+stream (GET /events without until) is answered 400 at once, unless --stream MODE: up (200, then
+nothing, kept open), garbage (200, then a line that is not JSON every 50 ms), close (200, half an
+event, then the connection closed), hang (never answered). It is outside ctrenrich's in-flight
+limit, so never in /_stats' counts, and logged only with --stream. Faults (--mode): normal, hang (read, never answer), http500, badjson, cut (half a
 body, then close), huge (a 100 MB body), close (close at once), notfound (the first --notfound N
 asks for each id say "not found", then the truth), random (each answer one of those faults, a
 delay of up to 200 ms, or the truth, drawn from --seed). --delay MS or --delay-rand LO-HI delays each
@@ -292,8 +293,6 @@ async def stream(st, writer):
 
 async def answer(st, writer, path):
     a = st.args
-    if a.stream and re.match(r"^/v[0-9.]+/events\?", path) and "until=" not in path:
-        return await stream(st, writer)
     if path == "/_stats":
         body = json.dumps({"requests": st.requests, "max_inflight": st.max_inflight,
                            "inflight": st.inflight}).encode()
@@ -376,6 +375,17 @@ async def serve(st, reader, writer):
             if len(parts) < 2:
                 break
             method, path = parts[0], parts[1]
+            if re.match(r"^/v[0-9.]+/events\?", path) and "until=" not in path:
+                if not st.args.stream:
+                    body = b'{"message":"no events stream (--stream)"}\n'
+                    writer.write(head(400, len(body)) + body)
+                    await writer.drain()
+                    continue
+                if st.log:
+                    st.log.write("%s %s\n" % (method, path))
+                if not await stream(st, writer):
+                    break
+                continue
             if path != "/_stats":
                 st.requests += 1
                 if st.log:
