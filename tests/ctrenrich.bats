@@ -647,6 +647,34 @@ faulty() {
 	assert_equal "$(field 3 enrich_error)" timeout
 }
 
+@test "fault: dockerd's events stream misbehaving (up, garbage, cut, unanswered) costs no record a field" {
+	for mode in up garbage close hang; do
+		rm -f "$T/d.log"
+		fake_start d --stream "$mode"
+		t0=$(date +%s%N)
+		# 15 creates 100 ms apart: the stream is asked again after it ended (close)
+		for i in $(seq 15); do
+			rec container_create docker "$(cid "$i")" "$i"
+			sleep 0.1
+		done | timeout 30 ctrenrich --no-discover --socket "docker=$T/d.sock" >"$T/out" ||
+			fail "$mode: ctrenrich failed or did not end"
+		secs=$((($(date +%s%N) - t0) / 1000000000))
+		assert_equal "$(grep -c '"container_name":"fake-' "$T/out")" 15
+		assert_equal "$(grep -c enrich_error "$T/out")" 0
+		# up, and no create event came (or garbage came): no image answer was kept for a
+		# create; otherwise kept for a second, as without the stream
+		if [ "$mode" = up ] || [ "$mode" = garbage ]; then
+			assert_equal "$(grep -c '^GET /v1.41/images/fake%2Fapp%3A1/json' "$T/d.log")" 15
+		fi
+		# asked again at most once a second (at least once)
+		n=$(grep -c '^GET /v1.41/events?since=' "$T/d.log")
+		[ "$n" -ge 1 ] && [ "$n" -le $((secs + 1)) ] || fail "$mode: $n streams asked in ${secs}s"
+		# (KILL: a fake holding a stream open would wait for it on TERM)
+		kill -KILL "$(cat "$T/d.pid")"
+		for _ in $(seq 100); do kill -0 "$(cat "$T/d.pid")" 2>/dev/null || break; sleep 0.05; done
+	done
+}
+
 @test "fault: a runtime that dies and comes back is used again" {
 	fake_start d
 	mkfifo "$T/fifo"
@@ -977,6 +1005,12 @@ proxy_start() {
 	fail "the proxy did not start"
 }
 
+# asked: the requests the proxy passed ("METHOD PATH STATUS"), but dockerd's events stream, which
+# the first create starts alongside its own requests.
+asked() {
+	cut -d' ' -f1-3 "$T/p.log" | grep -v '^GET /v1.41/events?since='
+}
+
 # penrich EVENT ID [EVENT ID]...: ctrenrich over hand-made docker records, through the proxy.
 penrich() {
 	local n=0
@@ -1022,7 +1056,7 @@ penrich() {
 	assert_equal "$(got 1)" "$(docker_fields "$c")"
 	assert_equal "$(field 1 container_name)" ce-replayed
 	# the replay answered (no list, no inspect), then the image by its name as typed
-	run cut -d' ' -f1-3 "$T/p.log"
+	run asked
 	assert_line --index 0 --regexp "^GET /v1.41/events\\?until=[0-9.]+&filters=.*$c.* 200$"
 	assert_line --index 1 'GET /v1.41/images/ctrwatch-test%3A1/json 200'
 	assert_equal "${#lines[@]}" 2
@@ -1041,10 +1075,90 @@ penrich() {
 		"http://d/v1.41/images/ce-ringfill:[1-300]"
 	assert_equal "$(field 1 enrich_error)" null
 	assert_equal "$(got 1)" "$(docker_fields "$c")"
-	run cut -d' ' -f1-3 "$T/p.log"
+	run asked
 	assert_line --index 0 --regexp "^GET /v1.41/events\\?until=.*$c.* 200$"
 	assert_line --index 1 --regexp "^GET /v1.41/containers/json\\?all=1&filters=%7B%22id%22%3A%5B%22$c%22%5D%7D 200$"
 	rt docker "$RTDIR" rm -f "$c" >/dev/null
+}
+
+# live_start: ctrenrich through the proxy, its records written one at a time (live_rec) to the
+# fifo $T/live, its output in $T/out.
+live_start() {
+	mkfifo "$T/live"
+	ctrenrich -v --no-discover --socket "docker=$T/p.sock" <"$T/live" >"$T/out" 2>"$T/err" &
+	echo $! >"$T/live.pid"
+	exec 5>"$T/live"
+}
+
+# live_rec EVENT ID N: write record N, and wait (at most 10 s) for ctrenrich's N-th line.
+live_rec() {
+	rec "$1" docker "$2" "$3" >&5
+	for _ in $(seq 200); do
+		[ "$(wc -l <"$T/out")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	fail "no record $3 out of ctrenrich within 10 s"
+}
+
+# live_stop: end ctrenrich's input; it ends (bounded); $output is what it wrote.
+live_stop() {
+	exec 5>&-
+	wait_pid "$(cat "$T/live.pid")"
+	output=$(cat "$T/out")
+}
+
+# image_asks NAME: how many times the image NAME (%-encoded) was asked through the proxy.
+image_asks() {
+	grep -c "^GET /v1.41/images/$1/json " "$T/p.log"
+}
+
+@test "real docker: with dockerd's events stream up, two creates of one image a second apart ask the image once" {
+	require_rt
+	proxy_start
+	name=ce-stream$$
+	rt docker "$RTDIR" tag ctrwatch-test:1 "$name:1"
+	c1=$(rt docker "$RTDIR" run -d "$name:1")
+	live_start
+	live_rec container_create "$c1" 1
+	# made once the stream runs (the first create asked of dockerd started it)
+	c2=$(rt docker "$RTDIR" run -d "$name:1")
+	sleep 1.2 # past the 1 s an image answer is kept without the stream
+	live_rec container_create "$c2" 2
+	live_stop
+	assert_equal "$(field 1 enrich_error)" null
+	assert_equal "$(field 2 enrich_error)" null
+	assert_equal "$(got 1)" "$(docker_fields "$c1")"
+	assert_equal "$(got 2)" "$(docker_fields "$c2")"
+	assert_equal "$(image_asks "$name%3A1")" 1
+	grep -q "^GET /v1.41/events?since=[0-9.]*&filters=%7B%22type%22%3A%5B%22container%22%2C%22image%22%5D%7D 200 " "$T/p.log"
+	grep -qx 'ctrenrich: docker: events stream up' "$T/err"
+	rt docker "$RTDIR" rm -f "$c1" "$c2" >/dev/null
+	rt docker "$RTDIR" rmi "$name:1" >/dev/null
+}
+
+@test "real docker: after docker tag moves an image name, the next create of that name asks the image again" {
+	require_rt
+	proxy_start
+	name=ce-retag$$
+	rt docker "$RTDIR" tag ctrwatch-test:1 "$name:1"
+	c1=$(rt docker "$RTDIR" run -d "$name:1")
+	live_start
+	live_rec container_create "$c1" 1
+	c2=$(rt docker "$RTDIR" run -d "$name:1")
+	live_rec container_create "$c2" 2
+	# the name now names the other image: its tag event reaches the stream before this create's
+	rt docker "$RTDIR" tag ctrwatch-pause:1 "$name:1"
+	c3=$(rt docker "$RTDIR" run -d "$name:1")
+	live_rec container_create "$c3" 3
+	live_stop
+	assert_equal "$(rt docker "$RTDIR" inspect -f '{{.Image}}' "$c3")" \
+		"$(rt docker "$RTDIR" image inspect -f '{{.Id}}' ctrwatch-pause:1)"
+	for i in 1 2 3; do assert_equal "$(field "$i" enrich_error)" null; done
+	assert_equal "$(got 3)" "$(docker_fields "$c3")"
+	# c2 from the cache, c3 asked again (locally built images have no digest to tell them apart)
+	assert_equal "$(image_asks "$name%3A1")" 2
+	rt docker "$RTDIR" rm -f "$c1" "$c2" "$c3" >/dev/null
+	rt docker "$RTDIR" rmi "$name:1" >/dev/null
 }
 
 # podman_fields ID: the fields ctrenrich should give, from podman inspect.

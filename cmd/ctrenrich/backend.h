@@ -110,7 +110,8 @@ struct be_lookup {
 	unsigned step;	  /* the backend's own step counter; 0 for the first request */
 	unsigned attempt; /* 0 on the first attempt, +1 on each retry after BE_NOTFOUND/BE_NOTYET */
 	bool got_meta; /* the backend filled the create-time fields of *m (kept across retries) */
-	char scratch[512]; /* the backend's own, kept across steps and retries (e.g. an image id) */
+	/* the backend's own, kept across steps and retries (an image id...); aligned for any use */
+	_Alignas(8) char scratch[512];
 	struct meta *m;	   /* the results */
 	/*
 	 * Set by the backend when the container it found belongs to another runtime (containerd
@@ -174,6 +175,16 @@ struct backend {
 	/* Read the answer to the last request. */
 	enum be_result (*response)(struct be_lookup *lk, const struct be_response *rs);
 	bool list; /* answers BE_LIST lookups */
+	/*
+	 * A watch (optional; transport.c drives it): one streaming answer kept open per runtime
+	 * instance, outside the in-flight limit, from the first create asked of it on, and again
+	 * (at most once a second) after it ended. watch_request builds it (0, or -1: none now);
+	 * watch_up says it answered 200 (up) or ended, whatever the reason (!up); watch_data hands
+	 * over its body's bytes as they come, only while up. All three, or none. No I/O here either.
+	 */
+	int (*watch_request)(void *state, struct be_request *rq);
+	void (*watch_up)(void *state, bool up);
+	void (*watch_data)(void *state, const char *p, size_t len);
 };
 
 /* Backends; weak, so a runtime without its file is simply "not supported". */

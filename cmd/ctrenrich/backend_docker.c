@@ -10,8 +10,11 @@
  * When the ring no longer holds the create (a busy daemon, a container created long before its
  * start), and on every retry: list-by-id, GET /containers/json?all=1&filters={"id":[ID]}.
  * Then the image, for its digest (and its tag when the user named the image by id), by the name
- * as typed after a replay, by id otherwise, unless an answer for that name is less than
- * IMAGE_NAME_TTL_MS old (a burst of creates of one image), or for that id less than a minute.
+ * as typed after a replay, by id otherwise, unless the cache has it: by name, while dockerd's
+ * events stream (backend_docker_events.c, the watch hooks) is up, has brought no image event
+ * since the answer was asked, and has brought this container's create (so every tag before it);
+ * without the stream, an answer less than IMAGE_NAME_TTL_MS old (a burst of creates of one
+ * image); by id, less than a minute old.
  * Remove: inspect, for State.ExitCode/FinishedAt/OOMKilled, and the create-time fields too when
  * the cache had nothing.
  * List (the start-up scan): GET /images/json, then GET /containers/json: every running
@@ -29,6 +32,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "backend_docker.h"
 #include "be_json.h"
 #include "codec/jp.h"
 #include "htab.h"
@@ -51,6 +55,8 @@ struct scratch {
 	bool by_name;	 /* image is the name as typed (an event's), not an id */
 	bool by_id;	 /* the user named the image by id: show its first tag */
 	bool created;	 /* the replay held the create event */
+	bool covered;	 /* the image was asked while the events stream covered it (dwatch) */
+	unsigned long gen; /* the events stream's gen when the image was asked */
 };
 _Static_assert(sizeof(struct scratch) <= sizeof(((struct be_lookup *)0)->scratch),
 	       "scratch too small");
@@ -59,8 +65,11 @@ _Static_assert(sizeof(struct scratch) <= sizeof(((struct be_lookup *)0)->scratch
  * What images said, by id and by the name a container was made with: containers of one host
  * share few images, so most lookups need one request instead of two, and a list needs one
  * request for all images. Bounded (least recently used out), and short-lived: an image pushed or
- * re-tagged since is asked again after IMAGE_TTL_MS. A name is kept for a second only: a pull
- * or a build moves a tag to another image, and the next container of that name runs the new one.
+ * re-tagged since is asked again after IMAGE_TTL_MS. A name moves (a pull, a build, a tag puts it
+ * on another image, and the next container of that name runs the new one), so an answer by name
+ * is kept only while dockerd's events stream is up and has said nothing about images since it
+ * was asked (backend_docker_events.c says why that is safe), or, without the stream, for
+ * IMAGE_NAME_TTL_MS. Any image event drops every answer.
  */
 #define IMAGE_CACHE 1024
 #define IMAGE_TTL_MS 60000
@@ -70,12 +79,15 @@ struct image_entry {
 	char *tag, *digest; /* NULL when none */
 	long long at;	    /* monotonic ms */
 	bool by_name;	    /* the key is a name as typed */
+	bool covered;	    /* asked while the events stream covered it */
+	unsigned long gen;  /* the events stream's gen when it was asked */
 };
 
 /* The backend's state, one a daemon. */
 struct docker {
 	struct jp doc;	     /* a tokenizer, reused */
 	struct htab *images; /* struct image_entry by id; NULL until needed */
+	struct dwatch w;     /* the events stream */
 };
 
 static struct docker *st(struct be_lookup *lk)
@@ -113,6 +125,7 @@ static void docker_state_free(void *state)
 	struct image_entry *e;
 
 	jp__free(&d->doc);
+	dwatch__free(&d->w);
 	if (!d->images)
 		return;
 	while ((e = htab__oldest(d->images))) {
@@ -123,17 +136,31 @@ static void docker_state_free(void *state)
 	d->images = NULL;
 }
 
-static struct image_entry *image_get(struct docker *d, const char *key)
+/*
+ * What the cache holds for key (an image id, or a name as typed for the create of container
+ * ctr), or NULL.
+ */
+static struct image_entry *image_get(struct docker *d, const char *key, const char *ctr)
 {
 	struct image_entry *e = d->images ? htab__get(d->images, key, strlen(key)) : NULL;
+	bool ok;
 
-	if (e && mono_ms() - e->at >= (e->by_name ? IMAGE_NAME_TTL_MS : IMAGE_TTL_MS)) {
+	if (!e)
+		return NULL;
+	if (e->by_name && d->w.up && e->gen == d->w.gen && e->covered) {
+		if (!ctr || !dwatch_fenced(&d->w, ctr))
+			return NULL; /* right, but maybe not for this create: ask, keep it */
+		ok = true;
+	} else {
+		ok = e->gen == d->w.gen && !(e->by_name && d->w.up) &&
+		     mono_ms() - e->at < (e->by_name ? IMAGE_NAME_TTL_MS : IMAGE_TTL_MS);
+	}
+	if (!ok) {
 		image_evict(e, NULL);
 		htab__del(d->images, e);
 		return NULL;
 	}
-	if (e)
-		htab__touch(d->images, e);
+	htab__touch(d->images, e);
 	return e;
 }
 
@@ -154,9 +181,11 @@ static int image_digest(const struct jp *doc, int img)
 
 /*
  * Keep what image object img of d->doc (an inspect, an /images/json entry) says, by its id, and
- * by name when not NULL (the name it was asked by).
+ * by name when not NULL (the name it was asked by); asked under the events stream's gen, and
+ * covered by it or not.
  */
-static void image_put(struct docker *d, int img, const char *name)
+static void image_put(struct docker *d, int img, const char *name, unsigned long gen,
+		      bool covered)
 {
 	struct image_entry *e;
 	char id[80];
@@ -182,6 +211,8 @@ static void image_put(struct docker *d, int img, const char *name)
 			jp__strdup(&d->doc, t, &e->digest, &n);
 		e->at = mono_ms();
 		e->by_name = k;
+		e->gen = gen;
+		e->covered = covered;
 	}
 }
 
@@ -268,6 +299,8 @@ static int docker_request(struct be_lookup *lk, struct be_request *rq)
 	case STEP_IMAGE:
 		if (be_json_pct(name, sizeof(name), scr(lk)->image) < 0)
 			return too_long(lk);
+		scr(lk)->gen = st(lk)->w.gen;
+		scr(lk)->covered = st(lk)->w.covered;
 		return be_path(lk, rq, API "/images/%s/json", name);
 	case STEP_IMAGES:
 		return be_path(lk, rq, API "/images/json");
@@ -337,7 +370,7 @@ static enum be_result next_image(struct be_lookup *lk)
 
 	if (!sc->image[0])
 		return BE_DONE;
-	e = image_get(st(lk), sc->image);
+	e = image_get(st(lk), sc->image, sc->by_name ? lk->id : NULL);
 	if (!e) {
 		lk->step = STEP_IMAGE;
 		return BE_MORE;
@@ -467,7 +500,7 @@ static enum be_result on_image(struct be_lookup *lk, const struct be_response *r
 		jp__str(doc, jp__key(doc, 0, "Id"), id, sizeof(id));
 		sc->by_id = image_is_id(sc->image, id);
 	}
-	image_put(d, 0, sc->by_name ? sc->image : NULL);
+	image_put(d, 0, sc->by_name ? sc->image : NULL, sc->gen, sc->covered);
 	sc->image[0] = '\0';
 	if (be_json_str(doc, image_digest(doc, 0), lk->m, M_DIGEST) < 0 ||
 	    (sc->by_id && (t = image_tag(doc, 0)) >= 0 && be_json_str(doc, t, lk->m, M_IMAGE) < 0))
@@ -482,7 +515,7 @@ static int on_list_image(void *ctx, const char *v, size_t len)
 
 	if (jp__parse(&d->doc, v, len) < 0 || !jp__is_obj(&d->doc, 0))
 		return -1;
-	image_put(d, 0, NULL);
+	image_put(d, 0, NULL, d->w.gen, false);
 	return 0;
 }
 
@@ -518,7 +551,7 @@ static int on_list_container(void *ctx, const char *v, size_t len)
 		meta__clear(&m);
 		return -1;
 	}
-	e = image_id[0] ? image_get(d, image_id) : NULL;
+	e = image_id[0] ? image_get(d, image_id, NULL) : NULL;
 	if (image_id[0] && (!e || image_apply(e, &m, by_id) < 0)) {
 		meta__clear(&m);
 		return 0;
@@ -547,6 +580,21 @@ static enum be_result docker_response(struct be_lookup *lk, const struct be_resp
 	return be_on_step(lk, rs, on, sizeof(on) / sizeof(on[0]));
 }
 
+static int docker_watch_request(void *state, struct be_request *rq)
+{
+	return dwatch_request(&((struct docker *)state)->w, rq);
+}
+
+static void docker_watch_up(void *state, bool up)
+{
+	dwatch_up(&((struct docker *)state)->w, up);
+}
+
+static void docker_watch_data(void *state, const char *p, size_t len)
+{
+	dwatch_data(&((struct docker *)state)->w, p, len);
+}
+
 const struct backend backend_docker = {
     .name = "docker",
     .state_size = sizeof(struct docker),
@@ -555,4 +603,7 @@ const struct backend backend_docker = {
     .request = docker_request,
     .response = docker_response,
     .list = true,
+    .watch_request = docker_watch_request,
+    .watch_up = docker_watch_up,
+    .watch_data = docker_watch_data,
 };

@@ -132,13 +132,13 @@ int runtime__reset(struct engine *e, struct runtime *r)
 {
 	unsigned idx = r->idx;
 
+	transport_unwatch(e, r);
 	runtime_free(r);
 	memset(r, 0, sizeof(*r));
 	r->idx = idx;
 	r->kind = (enum rt)(idx % RT_N);
 	r->place = idx / RT_N;
 	r->be = backend_of(r->kind);
-	(void)e;
 	if (r->be && r->be->state_size && !(r->state = calloc(1, r->be->state_size)))
 		return -1;
 	return 0;

@@ -324,6 +324,8 @@ bool transport_free(const struct engine *e);
 unsigned transport_inflight(const struct engine *e);
 /* Send the current step of s's lookup to s->rt_cur (a transfer must be free). */
 void transport_start(struct engine *e, struct slot *s, uint64_t now);
+/* Close r's watch, if it has one open (its backend state is about to go). */
+void transport_unwatch(struct engine *e, struct runtime *r);
 /* Hand every transfer that ended to its lookup. */
 void transport_drain(struct engine *e, uint64_t now);
 /*

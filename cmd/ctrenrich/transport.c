@@ -3,6 +3,12 @@
  * Unix sockets. A lookup's step is built by its backend (backend.h), sent here, and its answer,
  * once complete, handed back to the backend; a transport failure is named here, in a short
  * stable reason, and never reaches the backend. At most max_inflight transfers, reused.
+ *
+ * Besides them, a watch per runtime instance whose backend has one (backend.h: Docker's events
+ * stream): a streaming answer kept open, started when the first create is sent to that instance,
+ * and again, at most once every WATCH_AGAIN_MS, by the next create after it ended. Watches are
+ * outside the in-flight limit and never keep the engine from ending (transport_inflight does not
+ * count them); they are closed with the transport, or with their instance (runtime__reset).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -17,6 +23,8 @@
 
 #define HEADERS_MAX (64 * 1024) /* header bytes kept per answer; the rest are ignored */
 #define BODY_KEEP (256 * 1024)	/* a bigger body buffer is freed after its transfer */
+#define WATCH_AGAIN_MS 1000	/* a watch is asked again at most this often */
+#define WATCH_CONNECT_MS 1000	/* and has this long to connect */
 
 struct xfer {
 	CURL *h;
@@ -30,8 +38,20 @@ struct xfer {
 	char ebuf[CURL_ERROR_SIZE];
 };
 
+/* A runtime instance's watch. */
+struct watch {
+	CURL *h;
+	struct runtime *r;
+	struct be_request rq;
+	uint64_t asked_at; /* when it was last asked for */
+	bool running;	   /* in the multi handle */
+	bool up;	   /* answered 200: its body goes to the backend */
+	char ebuf[CURL_ERROR_SIZE];
+};
+
 struct transport {
 	CURLM *multi;
+	struct watch *watch[RUNTIME_MAX]; /* by runtime idx; NULL until its first create */
 	struct xfer *xfers, *free_x;
 	unsigned n, inflight;
 	size_t max_response;
@@ -83,6 +103,15 @@ void transport__free(struct engine *e)
 
 	if (!t)
 		return;
+	for (unsigned i = 0; i < RUNTIME_MAX; i++) {
+		struct watch *w = t->watch[i];
+
+		if (w && w->running)
+			curl_multi_remove_handle(t->multi, w->h);
+		if (w)
+			curl_easy_cleanup(w->h);
+		free(w);
+	}
 	for (unsigned i = 0; t->xfers && i < t->n; i++) {
 		curl_easy_cleanup(t->xfers[i].h);
 		buf__free(&t->xfers[i].body);
@@ -144,6 +173,120 @@ static void xfer_put(struct transport *t, struct xfer *x)
 	t->inflight--;
 }
 
+/* A watch's header lines: at their end, a 200 makes it up. */
+static size_t watch_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct watch *w = ctx;
+	size_t len = size * n;
+	long status = 0;
+
+	if (len <= 2 && (len == 0 || p[0] == '\r' || p[0] == '\n') && !w->up) {
+		curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status == 200) {
+			w->up = true;
+			w->r->be->watch_up(w->r->state, true);
+			verbose("%s: events stream up", rt_name(w->r->kind));
+		}
+	}
+	return len;
+}
+
+/* A watch's body, to its backend while it is up (an error's body is not read). */
+static size_t watch_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct watch *w = ctx;
+
+	if (w->up)
+		w->r->be->watch_data(w->r->state, p, size * n);
+	return size * n;
+}
+
+/* r was sent a create on socket sock: start its watch, unless it runs or ran just before. */
+static void watch_start(struct engine *e, struct runtime *r, const char *sock, uint64_t now)
+{
+	struct transport *t = e->tr;
+	struct watch *w = t->watch[r->idx];
+	char url[sizeof(w->rq.path) + 32];
+	CURL *h;
+
+	if (w && (w->running || now - w->asked_at < WATCH_AGAIN_MS))
+		return;
+	if (!w && !(w = t->watch[r->idx] = calloc(1, sizeof(*w))))
+		return;
+	if (!w->h && !(w->h = curl_easy_init()))
+		return;
+	h = w->h;
+	w->asked_at = now;
+	w->r = r;
+	w->up = false;
+	memset(&w->rq, 0, sizeof(w->rq));
+	if (r->be->watch_request(r->state, &w->rq) < 0)
+		return;
+	snprintf(url, sizeof(url), "http://localhost%s", w->rq.path);
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, NULL); /* not a transfer: transport_drain tells so */
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, w->ebuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, watch_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, w);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, watch_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, w);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)WATCH_CONNECT_MS);
+	/* Its own connection: never one a request would wait behind, nor one kept after it. */
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	w->ebuf[0] = '\0';
+	if (curl_multi_add_handle(t->multi, h) != CURLM_OK) {
+		r->be->watch_up(r->state, false);
+		return;
+	}
+	w->running = true;
+	e->requests++;
+}
+
+/* w's stream ended (or was closed). */
+static void watch_stop(struct transport *t, struct watch *w)
+{
+	curl_multi_remove_handle(t->multi, w->h);
+	w->running = false;
+	w->up = false;
+	w->r->be->watch_up(w->r->state, false);
+}
+
+/* The watch whose handle is h ended with rc. */
+static void watch_done(struct engine *e, CURL *h, CURLcode rc)
+{
+	struct transport *t = e->tr;
+
+	for (unsigned i = 0; i < RUNTIME_MAX; i++) {
+		struct watch *w = t->watch[i];
+		long status = 0;
+
+		if (!w || w->h != h || !w->running)
+			continue;
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		if (rc != CURLE_OK)
+			verbose("%s: events stream ended: %s", rt_name(w->r->kind),
+				curl_easy_strerror(rc));
+		else
+			verbose("%s: events stream ended: HTTP %ld", rt_name(w->r->kind), status);
+		watch_stop(t, w);
+		return;
+	}
+}
+
+void transport_unwatch(struct engine *e, struct runtime *r)
+{
+	struct watch *w = e->tr ? e->tr->watch[r->idx] : NULL;
+
+	if (w && w->running)
+		watch_stop(e->tr, w);
+}
+
 /* Send the request the backend builds for s's current step. false when s was finished instead. */
 static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t now)
 {
@@ -167,6 +310,8 @@ static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t
 			      now);
 		return false;
 	}
+	if (be->watch_request && s->lk.kind == BE_CREATE)
+		watch_start(e, rt, sock, now);
 	if (be->request(&s->lk, &x->rq) < 0) {
 		lookup_finish(e, s, s->lk.err ? s->lk.err : "internal error", now);
 		return false;
@@ -367,7 +512,10 @@ void transport_drain(struct engine *e, uint64_t now)
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		xfer_done(e, x, msg->data.result, now);
+		if (x)
+			xfer_done(e, x, msg->data.result, now);
+		else
+			watch_done(e, msg->easy_handle, msg->data.result);
 	}
 }
 

@@ -17,7 +17,11 @@ Any other 64-hex id gets a made-up answer (name "fake-<first 12>", image "fake/a
 with all=1) and made-up running containers for the ids in --running FILE (one a line, read at
 each request); filters={"id":[...]} lists those ids. Docker's events replay (GET /events with
 until and filters={"container":[...],...}) gives a create event for each id the list would know,
-made from its list entry, unless --no-events (the create has left dockerd's ring). Faults (--mode): normal, hang (read, never answer), http500, badjson, cut (half a
+made from its list entry, unless --no-events (the create has left dockerd's ring). Docker's events
+stream (GET /events without until) is answered 400 at once, unless --stream MODE: up (200, then
+nothing, kept open), garbage (200, then a line that is not JSON every 50 ms), close (200, half an
+event, then the connection closed), hang (never answered). It is outside ctrenrich's in-flight
+limit, so never in /_stats' counts, and logged only with --stream. Faults (--mode): normal, hang (read, never answer), http500, badjson, cut (half a
 body, then close), huge (a 100 MB body), close (close at once), notfound (the first --notfound N
 asks for each id say "not found", then the truth), random (each answer one of those faults, a
 delay of up to 200 ms, or the truth, drawn from --seed). --delay MS or --delay-rand LO-HI delays each
@@ -265,6 +269,28 @@ def head(status, length, ctype="application/json"):
             "Api-Version: 1.41\r\n\r\n" % (status, reason.get(status, "X"), ctype, length)).encode()
 
 
+def chunk(b):
+    return b"%x\r\n" % len(b) + b + b"\r\n"
+
+
+async def stream(st, writer):
+    """Docker's events stream, as --stream says: False when the connection is to be closed."""
+    mode = st.args.stream
+    if mode == "hang":
+        await asyncio.sleep(3600)
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 b"Transfer-Encoding: chunked\r\nApi-Version: 1.41\r\n\r\n")
+    await writer.drain()
+    if mode == "close":
+        writer.write(chunk(b'{"Type":"image","Action":"ta'))
+        return False
+    while True:
+        if mode == "garbage":
+            writer.write(chunk(b"not json \x01\xff{{\n"))
+            await writer.drain()
+        await asyncio.sleep(0.05 if mode == "garbage" else 3600)
+
+
 async def answer(st, writer, path):
     a = st.args
     if path == "/_stats":
@@ -349,6 +375,17 @@ async def serve(st, reader, writer):
             if len(parts) < 2:
                 break
             method, path = parts[0], parts[1]
+            if re.match(r"^/v[0-9.]+/events\?", path) and "until=" not in path:
+                if not st.args.stream:
+                    body = b'{"message":"no events stream (--stream)"}\n'
+                    writer.write(head(400, len(body)) + body)
+                    await writer.drain()
+                    continue
+                if st.log:
+                    st.log.write("%s %s\n" % (method, path))
+                if not await stream(st, writer):
+                    break
+                continue
             if path != "/_stats":
                 st.requests += 1
                 if st.log:
@@ -385,6 +422,8 @@ def main():
     ap.add_argument("--no-synth", action="store_true")
     ap.add_argument("--no-events", action="store_true",
                     help="events replays find nothing (the creates left dockerd's ring)")
+    ap.add_argument("--stream", choices=["up", "garbage", "close", "hang"],
+                    help="Docker's events stream: how it is answered (default: 400)")
     ap.add_argument("--running", help="FILE: ids of made-up running containers, one a line")
     ap.add_argument("--slow", action="append", default=[],
                     type=lambda s: (s.split(":")[0], float(s.split(":")[1])),
