@@ -1112,16 +1112,22 @@ image_asks() {
 	grep -c "^GET /v1.41/images/$1/json " "$T/p.log"
 }
 
-@test "real docker: with dockerd's events stream up, two creates of one image a second apart ask the image once" {
-	require_rt
+# two_runs NAME: through the proxy, image NAME:1 (a tag of ctrwatch-test:1), container c1 of it
+# run and its create asked of a live ctrenrich (which opens dockerd's events stream), then c2 of
+# it run (its record not sent yet).
+two_runs() {
 	proxy_start
-	name=ce-stream$$
+	name=$1
 	rt docker "$RTDIR" tag ctrwatch-test:1 "$name:1"
 	c1=$(rt docker "$RTDIR" run -d "$name:1")
 	live_start
 	live_rec container_create "$c1" 1
-	# made once the stream runs (the first create asked of dockerd started it)
 	c2=$(rt docker "$RTDIR" run -d "$name:1")
+}
+
+@test "real docker: with dockerd's events stream up, two creates of one image a second apart ask the image once" {
+	require_rt
+	two_runs ce-stream$$
 	sleep 1.2 # past the 1 s an image answer is kept without the stream
 	live_rec container_create "$c2" 2
 	live_stop
@@ -1138,13 +1144,7 @@ image_asks() {
 
 @test "real docker: after docker tag moves an image name, the next create of that name asks the image again" {
 	require_rt
-	proxy_start
-	name=ce-retag$$
-	rt docker "$RTDIR" tag ctrwatch-test:1 "$name:1"
-	c1=$(rt docker "$RTDIR" run -d "$name:1")
-	live_start
-	live_rec container_create "$c1" 1
-	c2=$(rt docker "$RTDIR" run -d "$name:1")
+	two_runs ce-retag$$
 	live_rec container_create "$c2" 2
 	# the name now names the other image: its tag event reaches the stream before this create's
 	rt docker "$RTDIR" tag ctrwatch-pause:1 "$name:1"

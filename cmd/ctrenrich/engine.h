@@ -260,6 +260,13 @@ const char *lookup_no_socket(struct engine *e, struct slot *s, enum rt kind, cha
 			     size_t cap);
 /* s waits (S_WAIT) for a transfer, to start its next attempt at at. */
 void lookup_wait(struct engine *e, struct slot *s, uint64_t at);
+/*
+ * l, a slot outside the queue (a list's, a digest asked ahead), made ready for a lookup of
+ * kind asked of instance r, due by deadline; the caller sets what makes it its own (group,
+ * fetch).
+ */
+void lookup_lead(struct slot *l, struct runtime *r, enum be_kind kind, uint64_t deadline,
+		 uint64_t now);
 /* The lookup of s is over: err is NULL on success. */
 void lookup_finish(struct engine *e, struct slot *s, const char *err, uint64_t now);
 /* The deadline ended s: "timeout", or "not found" for a create that was being asked again. */

@@ -37,21 +37,8 @@ static void lead_open(struct engine *e, struct runtime *r, const struct slot *fi
 	struct group *g = &r->list;
 	struct slot *l = &g->lead;
 
-	memset(&l->lk, 0, sizeof(l->lk));
-	meta__clear(&l->m);
+	lookup_lead(l, r, BE_LIST, first->deadline, now);
 	l->group = g;
-	l->place = (int)r->place;
-	l->rt_in = l->rt_ask = l->rt_out = r->kind;
-	l->rt_cur = r;
-	l->id[0] = '\0';
-	l->idlen = 0;
-	l->read_at = now;
-	l->deadline = first->deadline;
-	l->lk.kind = BE_LIST;
-	l->lk.state = r->state;
-	l->lk.id = l->id;
-	l->lk.m = &l->m;
-	l->err = NULL;
 	g->e = e;
 	g->r = r;
 	g->busy = true;

@@ -207,6 +207,25 @@ void lookup_wait(struct engine *e, struct slot *s, uint64_t at)
 	LIST_PUSH(&e->wait, s, wprev, wnext);
 }
 
+void lookup_lead(struct slot *l, struct runtime *r, enum be_kind kind, uint64_t deadline,
+		 uint64_t now)
+{
+	memset(&l->lk, 0, sizeof(l->lk));
+	meta__clear(&l->m);
+	l->place = (int)r->place;
+	l->rt_in = l->rt_ask = l->rt_out = r->kind;
+	l->rt_cur = r;
+	l->id[0] = '\0';
+	l->idlen = 0;
+	l->read_at = now;
+	l->deadline = deadline;
+	l->lk.kind = kind;
+	l->lk.state = r->state;
+	l->lk.id = l->id;
+	l->lk.m = &l->m;
+	l->err = NULL;
+}
+
 /*
  * s found no room for its place: look again (its line read anew). True when it has its place
  * now; otherwise s waits PLACE_AGAIN_MS, or, when its deadline comes first, is done with the

@@ -128,24 +128,11 @@ static struct podfetch *fetch_start(struct engine *e, struct runtime *r, const c
 	    deadline <= now || filter_input__fd(e->in) < 0 || strlen(image) >= sizeof(f->image))
 		return NULL;
 	l = &f->lead;
-	memset(&l->lk, 0, sizeof(l->lk));
-	meta__clear(&l->m);
+	lookup_lead(l, r, BE_CREATE, deadline, now);
 	if (podman_ask_digest(&l->lk, image, image_gen) < 0)
 		return NULL;
 	l->fetch = f;
-	l->place = (int)r->place;
-	l->rt_in = l->rt_ask = l->rt_out = r->kind;
-	l->rt_cur = r;
-	l->id[0] = '\0';
-	l->idlen = 0;
-	l->read_at = now;
-	l->deadline = deadline;
-	l->lk.kind = BE_CREATE;
-	l->lk.state = r->state;
-	l->lk.id = l->id;
-	l->lk.m = &l->m;
 	l->lk.got_meta = true;
-	l->err = NULL;
 	f->r = r;
 	f->busy = true;
 	strcpy(f->image, image);

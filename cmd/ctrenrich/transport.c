@@ -173,6 +173,22 @@ static void xfer_put(struct transport *t, struct xfer *x)
 	t->inflight--;
 }
 
+/* What every handle is set to: HTTP to url over Unix socket sock, its answer to body and hdr. */
+static void easy_setup(CURL *h, const char *url, const char *sock, void *priv, char *ebuf,
+		       curl_write_callback body, curl_write_callback hdr, void *ctx)
+{
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(h, CURLOPT_PRIVATE, priv);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, ctx);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hdr);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, ctx);
+}
+
 /* A watch's header lines: at their end, a 200 makes it up. */
 static size_t watch_header(char *p, size_t size, size_t n, void *ctx)
 {
@@ -224,17 +240,9 @@ static void watch_start(struct engine *e, struct runtime *r, const char *sock, u
 		return;
 	snprintf(url, sizeof(url), "http://localhost%s", w->rq.path);
 	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+	/* No private pointer: not a transfer, transport_drain tells so. */
+	easy_setup(h, url, sock, NULL, w->ebuf, watch_body, watch_header, w);
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(h, CURLOPT_PRIVATE, NULL); /* not a transfer: transport_drain tells so */
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, w->ebuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, watch_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, w);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, watch_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, w);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)WATCH_CONNECT_MS);
 	/* Its own connection: never one a request would wait behind, nor one kept after it. */
 	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
@@ -337,16 +345,7 @@ static bool xfer_send(struct engine *e, struct slot *s, struct xfer *x, uint64_t
 	buf__reset(&x->hdr);
 	x->too_large = false;
 	x->ebuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->ebuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	easy_setup(h, url, sock, x, x->ebuf, on_body, on_header, x);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left > 0 ? left : 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, left > 0 ? left : 1L);
 	if (x->hl)
